@@ -1,0 +1,241 @@
+#include "app/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/embedded.hpp"
+#include "core/log.hpp"
+#include "db/db.hpp"
+#include "db/migrate.hpp"
+#include "http/pipeline.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
+#include "jobs/queue.hpp"
+#include "ops/ops_handlers.hpp"
+#include "ratelimit/redis_limiter.hpp"
+
+namespace tg::app {
+namespace {
+
+constexpr const char* kUsage = R"(tollgate: sell access to your API.
+
+Usage:
+  tollgate serve          Run the HTTP server (dashboard, API, gateway). Applies migrations first when
+                          AUTO_MIGRATE is true (the default outside production).
+  tollgate migrate        Apply pending database migrations and exit.
+  tollgate version        Print the version.
+  tollgate --help         This text.
+
+Configuration comes from the environment, then ./.env, then var/tollgate.env (written by `make run`), so a
+command run from the checkout talks to the embedded development database with no set-up.
+Every variable is documented in docs/configuration.md. Secrets also accept NAME_FILE=/path.
+)";
+
+struct Loaded {
+  Config cfg;
+};
+
+std::optional<Config> load(char** envp) {
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec).string();
+  auto env = gather_env(envp, cwd);
+  if (auto s = ensure_dev_secrets(env); !s) {
+    std::fprintf(stderr, "tollgate: configuration error: %s\n", s.error().detail.c_str());
+    return std::nullopt;
+  }
+  auto cfg = load_config(env);
+  if (!cfg) {
+    std::fprintf(stderr, "tollgate: configuration error: %s\n", cfg.error().detail.c_str());
+    return std::nullopt;
+  }
+  return cfg.value();
+}
+
+db::PoolOptions pool_options(const Config& cfg, int workers) {
+  db::PoolOptions o;
+  o.conninfo = cfg.database_url;
+  o.size = std::max(1, (cfg.db_pool_size + workers - 1) / workers);
+  o.connect_timeout = cfg.db_connect_timeout;
+  o.statement_timeout = cfg.db_statement_timeout;
+  return o;
+}
+
+// Runs a coroutine to completion on a private io_context (CLI commands).
+template <class T>
+T block_on(asio::io_context& ctx, Task<T> task) {
+  std::optional<T> out;
+  asio::co_spawn(ctx, std::move(task), [&](std::exception_ptr e, T v) {
+    if (e) std::rethrow_exception(e);
+    out = std::move(v);
+  });
+  ctx.run();
+  ctx.restart();
+  return std::move(*out);
+}
+
+int cmd_migrate(const Config& cfg) {
+  if (cfg.database_url.empty()) {
+    std::fprintf(stderr, "tollgate: configuration error: DATABASE_URL: is required\n");
+    return 2;
+  }
+  log::init("", log::parse_level(cfg.log_level, log::Level::info));
+  asio::io_context ctx;
+  auto opts = pool_options(cfg, 1);
+  opts.connect_timeout = std::chrono::seconds(10);
+  db::Database database(opts);
+  database.add_worker(ctx.get_executor());
+  auto r = block_on(ctx, db::migrate(database, embedded::migrations()));
+  if (!r) {
+    std::fprintf(stderr, "tollgate: migration failed: %s\n", r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
+    return 1;
+  }
+  std::printf("migrations: %d applied, %zu known\n", r.value(), embedded::migrations().size());
+  return 0;
+}
+
+constexpr db::Query kPartitions{"usage_ensure_partitions", "SELECT ensure_usage_partitions(current_date, 3)"};
+
+// Migrations (when enabled) and schema upkeep; retried until the database is reachable, so the server starts
+// and reports not-ready instead of crashing when PostgreSQL comes up later than Tollgate.
+Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue& queue, const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stop.load()) {
+    bool ok = true;
+    if (cfg.auto_migrate) {
+      auto r = co_await db::migrate(database, embedded::migrations());
+      if (!r) {
+        ok = false;
+        log::error("auto-migrate failed; retrying", {{"cause", r.error().cause}});
+      }
+    }
+    if (ok) {
+      auto p = co_await database.query(kPartitions);
+      if (!p) log::warn("usage partition upkeep failed", {{"cause", p.error().cause}});
+      break;
+    }
+    timer.expires_after(std::chrono::seconds(3));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!stop.load()) co_await queue.run(stop);
+}
+
+int cmd_serve(const Config& cfg) {
+  if (cfg.database_url.empty()) {
+    std::fprintf(stderr, "tollgate: configuration error: DATABASE_URL: is required (make run starts a local cluster)\n");
+    return 2;
+  }
+  log::init(cfg.log_dir, log::parse_level(cfg.log_level, log::Level::info));
+  const int n = cfg.threads;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::io_context*> raw;
+  for (int i = 0; i < n; ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+    raw.push_back(contexts.back().get());
+  }
+  SystemClock clock;
+  db::Database database(pool_options(cfg, n));
+  for (auto* c : raw) database.add_worker(c->get_executor());
+  database.register_metrics();
+
+  std::unique_ptr<PerWorker<redis::Client>> redis_clients;
+  std::unique_ptr<ratelimit::RedisLimiter> redis_limiter;
+  if (!cfg.redis_url.empty()) {
+    auto ep = redis::parse_url(cfg.redis_url);
+    if (!ep) {
+      std::fprintf(stderr, "tollgate: configuration error: %s\n", ep.error().detail.c_str());
+      return 2;
+    }
+    redis_clients = std::make_unique<PerWorker<redis::Client>>();
+    for (auto* c : raw) redis_clients->add(std::make_unique<redis::Client>(c->get_executor(), ep.value(), cfg.redis_timeout));
+    redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_clients);
+  }
+  ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock), clock);
+
+  http::Router router;
+  ops::register_routes(router, ops::OpsDeps{cfg, database, redis_clients.get()});
+  http::StaticFiles web(cfg.web_dir);
+  if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
+  http::Pipeline pipeline(cfg, router, limiter, clock, web.available() ? &web : nullptr);
+  http::Server server(cfg, pipeline);
+  auto port = server.listen(raw);
+  if (!port) {
+    std::fprintf(stderr, "tollgate: %s\n", port.error().detail.c_str());
+    return 1;
+  }
+
+  std::atomic<bool> stopping{false};
+  jobs::Queue queue(database, "tollgate-" + std::to_string(::getpid()));
+  queue.handle("noop", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
+  asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, stopping), asio::detached);
+
+  std::vector<std::thread> threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (int i = 0; i < n; ++i) {
+    guards.push_back(asio::make_work_guard(*raw[i]));
+    threads.emplace_back([i, ctx = raw[i]] {
+      set_worker_index(i);
+      ctx->run();
+    });
+  }
+  log::info("listening", {{"host", cfg.host}, {"port", port.value()}, {"threads", n}, {"env", to_string(cfg.env)},
+                          {"version", TOLLGATE_VERSION}, {"redis", !cfg.redis_url.empty()}, {"web", web.available()}});
+  log::flush();
+
+  // Graceful shutdown: stop accepting, let in-flight requests finish (bounded by SHUTDOWN_GRACE), then stop.
+  asio::io_context main_ctx;
+  asio::signal_set signals(main_ctx, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (!ec) received = sig;
+  });
+  main_ctx.run();
+  log::info("shutting down", {{"signal", received}, {"inFlight", server.in_flight()}});
+  stopping.store(true);
+  server.set_draining();
+  server.stop_accepting();
+  auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
+  while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int left = server.in_flight();
+  for (auto& g : guards) g.reset();
+  for (auto* c : raw) c->stop();
+  for (auto& t : threads) t.join();
+  log::info("stopped", {{"unfinished", left}});
+  log::flush();
+  return 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv, char** envp) {
+  std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd.empty() || cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, cmd.empty() ? stderr : stdout);
+    return cmd.empty() ? 2 : 0;
+  }
+  if (cmd == "version" || cmd == "--version") {
+    std::printf("tollgate %s\n", TOLLGATE_VERSION);
+    return 0;
+  }
+  if (cmd != "serve" && cmd != "migrate") {
+    std::fprintf(stderr, "tollgate: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+    return 2;
+  }
+  auto cfg = load(envp);
+  if (!cfg) return 2;
+  if (cmd == "migrate") return cmd_migrate(*cfg);
+  return cmd_serve(*cfg);
+}
+
+}  // namespace tg::app

@@ -1,0 +1,58 @@
+#pragma once
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace tg {
+
+namespace asio = boost::asio;
+template <class T = void>
+using Task = asio::awaitable<T>;
+
+// Index of the I/O thread running the caller (each thread owns one io_context); 0 on the main thread.
+int worker_index();
+void set_worker_index(int i);
+
+// One object per I/O thread, so per-connection state (DB pools, Redis connections) needs no locks.
+template <class T>
+class PerWorker {
+ public:
+  void add(std::unique_ptr<T> v) { items_.push_back(std::move(v)); }
+  T& local() { return *items_[static_cast<std::size_t>(worker_index()) % items_.size()]; }
+  std::vector<std::unique_ptr<T>>& all() { return items_; }
+  bool empty() const { return items_.empty(); }
+
+ private:
+  std::vector<std::unique_ptr<T>> items_;
+};
+
+// One-shot wake-up for a coroutine waiting on work finished elsewhere on the same io_context.
+// Boost 1.74 has no channels; a timer that is cancelled is the cheapest equivalent.
+class Signal {
+ public:
+  explicit Signal(const asio::any_io_executor& ex) : timer_(ex, asio::steady_timer::time_point::max()) {}
+  void notify() {
+    fired_ = true;
+    timer_.cancel();
+  }
+  bool fired() const { return fired_; }
+  // True when notified, false when the timeout passed first.
+  Task<bool> wait(std::chrono::steady_clock::duration timeout) {
+    if (fired_) co_return true;
+    timer_.expires_after(timeout);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return fired_;
+  }
+
+ private:
+  asio::steady_timer timer_;
+  bool fired_ = false;
+};
+
+}  // namespace tg

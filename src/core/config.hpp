@@ -1,0 +1,77 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/net.hpp"
+
+namespace tg {
+
+using EnvMap = std::map<std::string, std::string>;
+
+enum class Environment { development, test, production };
+const char* to_string(Environment e);
+
+struct LimitRule {
+  std::int64_t max = 0;
+  std::chrono::milliseconds window{0};
+};
+
+// Validated once at start; immutable afterwards. Every field has a documented variable in docs/configuration.md.
+struct Config {
+  Environment env = Environment::development;
+  std::string host;
+  std::uint16_t port = 3001;
+  int threads = 1;
+  std::string database_url;
+  std::string redis_url;
+  bool auto_migrate = true;
+  int db_pool_size = 8;
+  std::chrono::milliseconds db_connect_timeout{2000};
+  std::chrono::milliseconds db_statement_timeout{5000};
+  std::chrono::milliseconds redis_timeout{50};
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t header_limit = 16 * 1024;
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::vector<std::string> cors_origins;
+  LimitRule ip_limit{100, std::chrono::minutes(15)};
+  LimitRule user_limit{1000, std::chrono::minutes(15)};
+  std::vector<net::Cidr> trusted_proxies;
+  bool trust_proxy_tls = false;
+  std::string web_dir = "web/dist";
+  std::string var_dir = "var";
+  std::string log_dir = "var/log";
+  std::string log_level = "info";
+  bool test_hooks = false;
+  std::string jwt_secret;
+  std::chrono::milliseconds jwt_expiry{std::chrono::minutes(15)};
+  std::chrono::milliseconds jwt_refresh_expiry{std::chrono::hours(24 * 7)};
+  std::string stripe_secret_key;
+  std::string stripe_webhook_secret;
+  std::string sendgrid_api_key;
+  std::string admin_email;
+  std::string admin_password;
+  std::string public_url;
+};
+
+// Reads KEY=VALUE lines (comments, blank lines, optional quotes, optional `export `).
+EnvMap parse_env_file(const std::string& text);
+// var/tollgate.env < .env < the process environment.
+EnvMap gather_env(char** environ_ptr, const std::string& cwd);
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+// Validates everything; the error's detail names the variable. `generated` receives secrets invented for dev mode.
+Result<Config> load_config(const EnvMap& env);
+
+// In development/test, a missing JWT_SECRET is generated once and kept in VAR_DIR/secrets.env.
+Status ensure_dev_secrets(EnvMap& env);
+
+}  // namespace tg

@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Framework-free request/response: handlers and middleware see these, never Beast types,
+// so they are unit-testable without sockets.
+namespace tg::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
+
+bool iequals(std::string_view a, std::string_view b);
+
+struct Request {
+  std::string method;  // upper-case token, e.g. "GET"
+  std::string target;  // raw request-target
+  std::string path;    // target without the query
+  std::string query;   // without '?'
+  Headers headers;
+  std::string body;
+  std::string peer_ip;    // socket peer
+  std::string client_ip;  // after TRUSTED_PROXIES handling
+  std::string request_id;
+  std::string route;  // matched pattern, for logs and metrics ("" when unmatched)
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string user_id;     // set by auth once known, for logs and the per-user limiter
+  std::string account_id;  // active organization, when known
+  bool keep_alive = true;
+
+  const std::string* header(std::string_view name) const;
+  std::string_view param(std::string_view name) const;
+  std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  void set(std::string name, std::string value);  // replaces
+  void add(std::string name, std::string value);  // appends (Vary, Set-Cookie)
+  const std::string* header(std::string_view name) const;
+
+  static Response json(int status, const nlohmann::json& body);
+  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response empty(int status);
+};
+
+}  // namespace tg::http

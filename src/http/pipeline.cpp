@@ -1,0 +1,168 @@
+#include "http/pipeline.hpp"
+
+#include <unordered_map>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "http/middleware.hpp"
+#include "http/problem.hpp"
+
+namespace tg::http {
+namespace {
+
+metrics::Gauge& in_flight() {
+  static auto& g = metrics::registry().gauge("tollgate_http_requests_in_flight", "Requests being handled now");
+  return g;
+}
+
+void record(const Request& req, int status, double seconds) {
+  // Lookups are cached per thread: the registry lock stays off the hot path.
+  thread_local std::unordered_map<std::string, std::pair<metrics::Counter*, metrics::Histogram*>> cache;
+  const std::string& route = req.route.empty() ? std::string("unmatched") : req.route;
+  std::string key = req.method + ' ' + route + ' ' + std::to_string(status);
+  auto& slot = cache[key];
+  if (!slot.first) {
+    slot.first = &metrics::registry().counter("tollgate_http_requests_total", "HTTP requests by route, method and status",
+                                              {{"route", route}, {"method", req.method}, {"status", std::to_string(status)}});
+    slot.second = &metrics::registry().histogram("tollgate_http_request_duration_seconds",
+                                                 "HTTP request latency by route and method",
+                                                 {{"route", route}, {"method", req.method}});
+  }
+  slot.first->inc();
+  slot.second->observe(seconds);
+}
+
+bool known_method(const std::string& m) {
+  return m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "OPTIONS";
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Config& cfg, const Router& router, ratelimit::RateLimiter& limiter, const Clock& clock,
+                   const StaticFiles* web)
+    : cfg_(cfg), router_(router), limiter_(limiter), clock_(clock), web_(web) {}
+
+void Pipeline::prepare(Request& req) {
+  req.request_id = request_id_for(req);
+  req.client_ip = client_ip_for(req, cfg_.trusted_proxies);
+}
+
+Response Pipeline::reject(Request& req, const Error& error) {
+  auto start = std::chrono::steady_clock::now();
+  prepare(req);
+  Response res = problem(error, req.request_id);
+  finish(req, res, start);
+  return res;
+}
+
+Task<Response> Pipeline::handle(Request& req) {
+  const auto start = std::chrono::steady_clock::now();
+  in_flight().add(1);
+  prepare(req);
+  Response res;
+  bool cross_origin = false;
+  std::optional<ratelimit::Decision> limit;
+  do {
+    auto cors = cors_check(req, cfg_);
+    if (cors.denied) {
+      res = problem(*cors.denied, req.request_id);
+      break;
+    }
+    cross_origin = cors.allowed_cross_origin;
+    if (cors.preflight) {
+      res = std::move(*cors.preflight);
+      req.route = "preflight";
+      break;
+    }
+    if (req.path.rfind("/api/", 0) == 0) {
+      // Authenticated callers get their own, larger bucket (set by the auth issue); anonymous ones share an IP's.
+      const bool by_user = !req.user_id.empty();
+      const LimitRule& rule = by_user ? cfg_.user_limit : cfg_.ip_limit;
+      // Named, not a ternary of temporaries inside co_await: GCC 12 destroys those twice.
+      std::string key = by_user ? "api:user:" + req.user_id : "api:ip:" + req.client_ip;
+      limit = co_await limiter_.hit(std::move(key), rule);
+      static auto& allowed = metrics::registry().counter("tollgate_ratelimit_decisions_total",
+                                                         "Rate-limit decisions by outcome", {{"outcome", "allowed"}});
+      static auto& denied = metrics::registry().counter("tollgate_ratelimit_decisions_total",
+                                                        "Rate-limit decisions by outcome", {{"outcome", "denied"}});
+      (limit->allowed ? allowed : denied).inc();
+      if (!limit->allowed) {
+        res = problem(Error::of(ErrorCode::RateLimited, "Rate limit exceeded; retry after the Retry-After interval."),
+                      req.request_id);
+        break;
+      }
+    }
+    if (!known_method(req.method)) {
+      res = problem(Error::of(ErrorCode::MethodNotAllowed, "Unsupported method."), req.request_id);
+      break;
+    }
+    auto match = router_.match(req.method, req.path);
+    if (match.outcome == Router::Outcome::matched) {
+      req.route = match.route->pattern;
+      req.params = std::move(match.params);
+      try {
+        res = co_await match.route->handler(req);
+      } catch (const std::exception& e) {
+        // Handlers return errors as values; this is the last line of defence, never the plan.
+        log::error("handler threw", {{"requestId", req.request_id}, {"route", req.route}, {"what", e.what()}});
+        res = problem(Error::of(ErrorCode::Internal), req.request_id);
+      }
+      break;
+    }
+    if (match.outcome == Router::Outcome::method_not_allowed) {
+      if (req.method == "OPTIONS") {
+        res = Response::empty(204);
+        res.set("Allow", match.allow);
+      } else {
+        res = problem(Error::of(ErrorCode::MethodNotAllowed, req.method + " is not allowed on " + req.path.substr(0, 200) + ".")
+                          .with_header("Allow", match.allow),
+                      req.request_id);
+      }
+      break;
+    }
+    if (web_ && req.path.rfind("/api/", 0) != 0 && req.path.rfind("/v1/", 0) != 0 && req.path.rfind("/gw/", 0) != 0) {
+      if (auto file = web_->serve(req)) {
+        req.route = "static";
+        res = std::move(*file);
+        break;
+      }
+    }
+    res = problem(Error::of(ErrorCode::NotFound, "No resource at " + req.path.substr(0, 200) + "."), req.request_id);
+  } while (false);
+
+  if (limit) {
+    rate_limit_headers(*limit, req.user_id.empty() ? "ip" : "user",
+                       (req.user_id.empty() ? cfg_.ip_limit : cfg_.user_limit).window.count() / 1000,
+                       clock_.now_ms() / 1000, res);
+  }
+  cors_headers(req, res, cross_origin);
+  finish(req, res, start);
+  in_flight().add(-1);
+  co_return res;
+}
+
+void Pipeline::finish(Request& req, Response& res, std::chrono::steady_clock::time_point start) {
+  security_headers(cfg_, res);
+  res.set("X-Request-ID", req.request_id);
+  maybe_gzip(req, res);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  record(req, res.status, seconds);
+  if (log::enabled(log::Level::info)) {
+    nlohmann::json line = {
+        {"requestId", req.request_id},
+        {"method", req.method},
+        {"route", req.route.empty() ? "unmatched" : req.route},
+        {"path", req.path.substr(0, 512)},
+        {"status", res.status},
+        {"bytes", res.body.size()},
+        {"latencyUs", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()},
+        {"ip", req.client_ip},
+    };
+    if (!req.user_id.empty()) line["userId"] = req.user_id;
+    if (!req.account_id.empty()) line["accountId"] = req.account_id;
+    log::write(res.status >= 500 ? log::Level::error : log::Level::info, "request", std::move(line));
+  }
+}
+
+}  // namespace tg::http

@@ -1,0 +1,192 @@
+#include "http/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/log.hpp"
+
+namespace tg::http {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct Server::Impl {
+  const Config& cfg;
+  Pipeline& pipeline;
+  Server& owner;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+
+  Task<void> accept_loop(tcp::acceptor& acceptor);
+  Task<void> session(tcp::socket socket);
+  Task<void> write(beast::tcp_stream& stream, Response res, bool head, bool keep_alive, unsigned version,
+                   boost::system::error_code& ec);
+};
+
+namespace {
+
+Request to_request(const bhttp::request<bhttp::string_body>& msg, const std::string& peer) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  auto q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  req.headers.reserve(16);
+  for (const auto& f : msg) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.body = msg.body();
+  req.peer_ip = peer;
+  req.keep_alive = msg.keep_alive();
+  return req;
+}
+
+std::optional<Error> parse_error(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit) return Error::of(ErrorCode::PayloadTooLarge, "The request body is larger than allowed.");
+  if (ec == bhttp::error::header_limit) return Error::of(ErrorCode::HeadersTooLarge, "The request headers are too large.");
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+    return Error::of(ErrorCode::BadRequest, "The request could not be parsed as HTTP/1.1.");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Task<void> Server::Impl::write(beast::tcp_stream& stream, Response res, bool head, bool keep_alive, unsigned version,
+                               boost::system::error_code& ec) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  for (auto& [k, v] : res.headers) out.insert(k, v);
+  out.keep_alive(keep_alive);
+  if (head) {
+    out.content_length(res.body.size());
+    bhttp::response_serializer<bhttp::string_body> sr{out};
+    sr.split(true);
+    co_await bhttp::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+  out.body() = std::move(res.body);
+  out.prepare_payload();
+  co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+Task<void> Server::Impl::session(tcp::socket socket) {
+  boost::system::error_code ec;
+  std::string peer;
+  {
+    auto ep = socket.remote_endpoint(ec);
+    if (ec) co_return;
+    auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+    peer = addr.to_string();
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (true) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(cfg.header_limit));
+    parser.body_limit(cfg.body_limit);
+    stream.expires_after(first ? cfg.read_timeout : cfg.idle_timeout);
+    first = false;
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::end_of_stream) break;
+    if (ec) {
+      // Malformed or oversize input still gets a problem document before the connection closes.
+      if (auto err = parse_error(ec)) {
+        Request req;
+        req.method = parser.is_header_done() ? std::string(parser.get().method_string()) : "UNKNOWN";
+        if (parser.is_header_done()) {
+          req.target = std::string(parser.get().target());
+          req.path = req.target.substr(0, req.target.find('?'));
+          for (const auto& f : parser.get()) {
+            std::string name(f.name_string());
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            req.headers.emplace_back(std::move(name), std::string(f.value()));
+          }
+        }
+        req.peer_ip = peer;
+        Response res = pipeline.reject(req, *err);
+        stream.expires_after(std::chrono::seconds(5));
+        boost::system::error_code wec;
+        co_await write(stream, std::move(res), false, false, 11, wec);
+      }
+      break;
+    }
+    auto& msg = parser.get();
+    Request req = to_request(msg, peer);
+    owner.in_flight_.fetch_add(1);
+    stream.expires_never();
+    Response res = co_await pipeline.handle(req);
+    bool keep_alive = req.keep_alive && !owner.draining_.load();
+    stream.expires_after(cfg.read_timeout);
+    co_await write(stream, std::move(res), req.method == "HEAD", keep_alive, msg.version(), ec);
+    owner.in_flight_.fetch_sub(1);
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+Task<void> Server::Impl::accept_loop(tcp::acceptor& acceptor) {
+  auto ex = co_await asio::this_coro::executor;
+  while (acceptor.is_open()) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+      continue;  // EMFILE and friends: keep accepting
+    }
+    asio::co_spawn(ex, session(std::move(socket)), asio::detached);
+  }
+}
+
+Server::Server(const Config& cfg, Pipeline& pipeline) : impl_(new Impl{cfg, pipeline, *this, {}}) {}
+Server::~Server() = default;
+
+Result<std::uint16_t> Server::listen(const std::vector<asio::io_context*>& contexts) {
+  boost::system::error_code ec;
+  auto host = impl_->cfg.host == "localhost" ? std::string("127.0.0.1") : impl_->cfg.host;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return Error::of(ErrorCode::Internal, "HOST: invalid address");
+  std::uint16_t port = impl_->cfg.port;
+  for (auto* ctx : contexts) {
+    auto acc = std::make_unique<tcp::acceptor>(*ctx);
+    tcp::endpoint ep(addr, port);
+    acc->open(ep.protocol(), ec);
+    if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    }
+    if (!ec) acc->bind(ep, ec);
+    if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      Error e = Error::of(ErrorCode::Internal, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+      e.cause = ec.message();
+      return e;
+    }
+    port = acc->local_endpoint().port();  // PORT=0: later acceptors join the port the first one got
+    impl_->acceptors.push_back(std::move(acc));
+  }
+  for (auto& acc : impl_->acceptors) {
+    asio::co_spawn(acc->get_executor(), impl_->accept_loop(*acc), asio::detached);
+  }
+  return port;
+}
+
+void Server::stop_accepting() {
+  for (auto& acc : impl_->acceptors) {
+    asio::post(acc->get_executor(), [a = acc.get()] {
+      boost::system::error_code ec;
+      a->close(ec);
+    });
+  }
+}
+
+}  // namespace tg::http

@@ -1,0 +1,18 @@
+#pragma once
+#include "core/config.hpp"
+#include "db/db.hpp"
+#include "http/router.hpp"
+#include "redis/client.hpp"
+
+namespace tg::ops {
+
+struct OpsDeps {
+  const Config& cfg;
+  db::Database& db;
+  PerWorker<redis::Client>* redis;  // null when REDIS_URL is unset
+};
+
+// /healthz, /readyz, /metrics, /api/openapi.json, /api/version, /api/client-errors (and test hooks when enabled).
+void register_routes(http::Router& router, OpsDeps deps);
+
+}  // namespace tg::ops
