@@ -20,7 +20,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/queue.hpp"
-#include "ops/ops_handlers.hpp"
+#include "app/routes.hpp"
 #include "ratelimit/redis_limiter.hpp"
 
 namespace tg::app {
@@ -162,7 +162,7 @@ int cmd_serve(const Config& cfg) {
   ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock), clock);
 
   http::Router router;
-  ops::register_routes(router, ops::OpsDeps{cfg, database, redis_clients.get()});
+  register_routes(router, RouteDeps{cfg, database, redis_clients.get()});
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
   http::Pipeline pipeline(cfg, router, limiter, clock, web.available() ? &web : nullptr);

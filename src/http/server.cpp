@@ -116,6 +116,15 @@ Task<void> Server::Impl::session(tcp::socket socket) {
         stream.expires_after(std::chrono::seconds(5));
         boost::system::error_code wec;
         co_await write(stream, std::move(res), false, false, 11, wec);
+        // Closing with unread input makes the kernel send RST, and the client may lose the response: half-close,
+        // then drain (bounded in bytes and time) until the client hangs up.
+        stream.socket().shutdown(tcp::socket::shutdown_send, wec);
+        stream.expires_after(std::chrono::seconds(2));
+        std::size_t drained = 0;
+        char sink[16384];
+        while (!wec && drained < 64 * 1024 * 1024) {
+          drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, wec));
+        }
       }
       break;
     }

@@ -43,6 +43,8 @@ class Client {
 
   Task<Result<Reply>> command(std::vector<std::string> args);
   bool connected() const { return state_ == State::connected; }
+  // Fails pending commands and closes the socket (shutdown, tests).
+  void close() { fail_all(); }
 
  private:
   enum class State { disconnected, connecting, connected };

@@ -12,6 +12,11 @@ export interface ServerOptions {
   adminDatabaseUrl?: string;
   /** Max time to wait for the listening line + /healthz. */
   startTimeoutMs?: number;
+  /**
+   * Also wait (up to 30 s) for /readyz 200 — migrations run after the listener is up (default true).
+   * When it never gets ready, startServer still returns (the tests then show why) and notes it in logs().
+   */
+  waitReady?: boolean;
 }
 
 export interface TollgateServer {
@@ -181,6 +186,25 @@ export async function startServer(overrides: Record<string, string> = {}, opts: 
     if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
     await s.exited;
     throw new Error(`${(e as Error).message}\n--- tollgate output ---\n${s.out.join('')}`);
+  }
+
+  if (opts.waitReady !== false) {
+    const readyDeadline = Date.now() + 30_000;
+    let last = '';
+    for (;;) {
+      try {
+        const r = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(3000) });
+        last = `${r.status} ${await r.text()}`;
+        if (r.status === 200) break;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > readyDeadline || s.proc.exitCode !== null || s.proc.signalCode !== null) {
+        s.out.push(`[harness] /readyz not 200 within 30 s of start: ${last}\n`);
+        break;
+      }
+      await sleep(100);
+    }
   }
 
   const proc = s.proc;

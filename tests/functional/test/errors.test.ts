@@ -22,7 +22,8 @@ describe('errors: problem+json for every failure, never a 5xx', () => {
   }
 
   it('404: unknown path → problem+json NOT_FOUND with requestId = X-Request-ID', async () => {
-    const r = await call('/definitely/not/here');
+    // Under /api: outside it the dashboard's SPA fallback may legitimately answer index.html.
+    const r = await call('/api/definitely/not/here');
     expect(r.status).toBe(404);
     const body = expectProblemShape(404, r.contentType, r.text);
     expect(body.code).toBe('NOT_FOUND');
@@ -33,8 +34,8 @@ describe('errors: problem+json for every failure, never a 5xx', () => {
     expect(body.requestId).toBe(rid);
   });
 
-  it('404: unknown /api path → NOT_FOUND', async () => {
-    const r = await call('/api/definitely-not-here');
+  it('404: unknown /api path, POST → NOT_FOUND', async () => {
+    const r = await call('/api/definitely-not-here', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(r.status).toBe(404);
     const body = expectProblemShape(404, r.contentType, r.text);
     expect(body.code).toBe('NOT_FOUND');
@@ -60,14 +61,38 @@ describe('errors: problem+json for every failure, never a 5xx', () => {
         `POST /api/client-errors HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${payload.length}\r\nConnection: close\r\n\r\n`,
       );
+      // Like fetch or a browser, send the body right away (no Expect: 100-continue). The server must still
+      // deliver the 413 (e.g. drain or half-close before closing) instead of resetting the connection.
       void conn.write(payload);
       const [res] = await conn.waitResponses(1, 15_000);
-      expect(res, `no response; received: ${conn.received().toString('latin1').slice(0, 300)}`).toBeDefined();
+      expect(
+        res,
+        `no 413 received (connection ${conn.closed() ? 'closed/reset' : 'still open'}; got ${conn.received().length} bytes: ` +
+          `${conn.received().toString('latin1').slice(0, 200)}) — closing a socket with unread request body sends an RST that destroys the response`,
+      ).toBeDefined();
       seen.push({ what: 'POST /api/client-errors (2 MiB)', status: res!.status });
       expect(res!.status).toBe(413);
       const body = expectProblemShape(413, res!.headers['content-type'] ?? '', res!.body.toString('utf8'));
       expect(body.code).toBe('PAYLOAD_TOO_LARGE');
       validateResponse('post', '/api/client-errors', 413, res!.headers['content-type'] ?? '', res!.body.toString('utf8'));
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('413: Content-Length > 1 MiB announced, body not sent yet → PAYLOAD_TOO_LARGE before the body', async () => {
+    const conn = await rawConnect(server().port);
+    try {
+      await conn.write(
+        `POST /api/client-errors HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${2 * ONE_MIB}\r\n\r\n`,
+      );
+      const [res] = await conn.waitResponses(1, 5000);
+      expect(res, 'no early 413').toBeDefined();
+      seen.push({ what: 'POST /api/client-errors (CL 2 MiB, headers only)', status: res!.status });
+      expect(res!.status).toBe(413);
+      const body = expectProblemShape(413, res!.headers['content-type'] ?? '', res!.body.toString('utf8'));
+      expect(body.code).toBe('PAYLOAD_TOO_LARGE');
     } finally {
       conn.close();
     }
@@ -173,7 +198,7 @@ describe('errors: problem+json for every failure, never a 5xx', () => {
 
   it('X-Request-ID: a sane value is echoed (header and problem body)', async () => {
     const id = 'req-abc.123:XYZ_9';
-    const r = await call('/nope', { headers: { 'x-request-id': id } });
+    const r = await call('/api/nope', { headers: { 'x-request-id': id } });
     expect(r.status).toBe(404);
     expect(r.headers.get('x-request-id')).toBe(id);
     expect(r.json.requestId).toBe(id);
@@ -193,7 +218,7 @@ describe('errors: problem+json for every failure, never a 5xx', () => {
     ['spaces', 'has spaces in it'],
     ['a slash and quotes', 'a/b"c'],
   ])('X-Request-ID: insane value (%s) is replaced by a generated one', async (_label, id) => {
-    const r = await call('/nope', { headers: { 'x-request-id': id } });
+    const r = await call('/api/nope', { headers: { 'x-request-id': id } });
     expect(r.status).toBe(404);
     const echoed = r.headers.get('x-request-id');
     expect(echoed).not.toBe(id);

@@ -49,7 +49,7 @@ describe('HTTP/1.1 behaviour', () => {
   it('pipelining mixes paths and keeps order (404 between two 200s)', async () => {
     const conn = await rawConnect(server().port);
     try {
-      await conn.write(get('/api/version') + get('/nope-pipelined') + get('/healthz'));
+      await conn.write(get('/api/version') + get('/api/nope-pipelined') + get('/healthz'));
       const res = await conn.waitResponses(3);
       expect(res.map((r) => r.status)).toEqual([200, 404, 200]);
       validateResponse('get', '/api/version', 200, res[0]!.headers['content-type'] ?? '', res[0]!.body.toString('utf8'));
@@ -113,7 +113,7 @@ describe('HTTP/1.1 behaviour', () => {
 
   it('/metrics: text/plain with request counter and duration histogram', async () => {
     await request(server().baseUrl + '/api/version');
-    await request(server().baseUrl + '/nope');
+    await request(server().baseUrl + '/api/nope');
     const r = await request(server().baseUrl + '/metrics');
     expect(r.status).toBe(200);
     expect(r.contentType).toMatch(/^text\/plain/);

@@ -49,7 +49,8 @@ function expect429(r: FetchResult): void {
   const retryAfter = Number(r.headers.get('retry-after'));
   expect(Number.isInteger(retryAfter), `Retry-After=${r.headers.get('retry-after')}`).toBe(true);
   expect(retryAfter).toBeGreaterThan(0);
-  expect(retryAfter).toBeLessThanOrEqual(WINDOW_S + 1);
+  // A sliding-window counter (previous window weighted) may need up to two windows to free a slot.
+  expect(retryAfter).toBeLessThanOrEqual(2 * WINDOW_S + 1);
   expectRateLimitHeaders(r, 0);
   validateResponse('get', '/api/version', 429, r.contentType, r.text);
 }

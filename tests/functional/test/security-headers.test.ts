@@ -17,7 +17,7 @@ function expectSecurityHeaders(h: Headers, where: string): void {
 const targets: Array<[string, string, number]> = [
   ['GET /api/version', '/api/version', 200],
   ['GET /healthz', '/healthz', 200],
-  ['a 404', '/no/such/page/anywhere.json', 404],
+  ['a 404', '/api/no/such/thing', 404],
 ];
 
 describe('security headers (default: no HSTS)', () => {

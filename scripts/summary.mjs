@@ -1,0 +1,47 @@
+// Adds up the reports of every runner into the one closing line `N passed, N failed`.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const rows = [];
+
+const junit = join(dir, 'ctest.xml');
+if (existsSync(junit)) {
+  const xml = readFileSync(junit, 'utf8');
+  const cases = [...xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)];
+  let p = 0, f = 0, s = 0;
+  for (const c of cases) {
+    const body = c[2] ?? '';
+    const tag = c[0];
+    if (/<failure|<error/.test(body)) f++;
+    else if (/<skipped/.test(body) || /status="(notrun|disabled)"/.test(tag)) s++;
+    else p++;
+  }
+  rows.push(['unit (ctest)', p, f, s]);
+} else {
+  rows.push(['unit (ctest)', 0, 1, 0]);
+}
+
+for (const [name, file] of [['functional', 'functional.json'], ['web unit', 'web.json'], ['e2e', 'e2e.json']]) {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    rows.push([name + ' (no report)', 0, 1, 0]);
+    continue;
+  }
+  const r = JSON.parse(readFileSync(path, 'utf8'));
+  const suiteFailures = (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  rows.push([name, r.numPassedTests ?? 0, (r.numFailedTests ?? 0) + suiteFailures, (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)]);
+}
+
+console.log('\n== summary');
+for (const [name, p, f, s] of rows) {
+  console.log(`${name.padEnd(28)} ${String(p).padStart(4)} passed ${String(f).padStart(4)} failed ${String(s).padStart(4)} skipped`);
+  passed += p;
+  failed += f;
+  skipped += s;
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, build, start a throwaway PostgreSQL and Redis on free loopback ports, run
+# the C++ unit tests, the functional tests, the web unit tests and the browser E2E, stop everything, print one
+# summary line. Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/lib.sh
+
+scripts/deps.sh --test || exit 1
+
+echo "== build"
+configure_build release
+cmake --build build/release --target tollgate tollgate_tests || exit 1
+(cd web && npm run --silent build) || exit 1
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-test.XXXXXX")
+reports="$work/reports"
+mkdir -p "$reports"
+pg_port=$(free_port)
+redis_port=$(free_port)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  scripts/pg.sh stop "$work/pg" >/dev/null 2>&1
+  stop_redis "$work/redis"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== services: postgres :$pg_port, redis :$redis_port"
+scripts/pg.sh init "$work/pg" >/dev/null && scripts/pg.sh start "$work/pg" "$pg_port" || exit 1
+start_redis "$redis_port" "$work/redis" || exit 1
+export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+export TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+export TOLLGATE_BIN="$root/build/release/tollgate"
+export REPO_ROOT="$root"
+
+status=0
+echo "== unit (ctest)"
+ctest --test-dir build/release --output-on-failure -j2 --output-junit "$reports/ctest.xml" || status=1
+
+echo "== functional"
+(cd tests/functional && npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/functional.json") || status=1
+
+echo "== web unit"
+(cd web && npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/web.json") || status=1
+
+echo "== e2e (chromium)"
+e2e_port=$(free_port)
+psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE tollgate_e2e" >/dev/null
+DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/tollgate_e2e" PORT=$e2e_port HOST=127.0.0.1 TOLLGATE_ENV=test \
+  VAR_DIR="$work/e2e-var" WEB_DIR="$root/web/dist" JWT_SECRET=e2e-secret-e2e-secret-e2e-secret-e2e \
+  "$TOLLGATE_BIN" serve >"$work/e2e-server.log" 2>&1 &
+server_pid=$!
+if wait_http "http://127.0.0.1:$e2e_port/readyz" 60; then
+  (cd web && E2E_BASE_URL="http://127.0.0.1:$e2e_port" npm run --silent e2e -- --reporter=default --reporter=json \
+    --outputFile.json="$reports/e2e.json") || status=1
+else
+  echo "e2e: server did not become ready"; tail -n 30 "$work/e2e-server.log"; status=1
+fi
+kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=""
+
+node scripts/summary.mjs "$reports" || status=1
+exit $status

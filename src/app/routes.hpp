@@ -1,0 +1,18 @@
+#pragma once
+#include "core/config.hpp"
+#include "db/db.hpp"
+#include "http/router.hpp"
+#include "redis/client.hpp"
+
+namespace tg::app {
+
+struct RouteDeps {
+  const Config& cfg;
+  db::Database& db;
+  PerWorker<redis::Client>* redis;  // null without REDIS_URL
+};
+
+// The whole route table, in one place; the server and the spec-conformance test both build it from here.
+void register_routes(http::Router& router, const RouteDeps& deps);
+
+}  // namespace tg::app

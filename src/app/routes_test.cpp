@@ -1,0 +1,67 @@
+#include "app/routes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/embedded.hpp"
+
+namespace tg::app {
+namespace {
+
+// api/openapi.yaml is the contract: every documented route is in the spec and every spec operation is routed.
+TEST(Contract, RouterAndSpecAgree) {
+  Config cfg;
+  cfg.jwt_secret = "x";
+  db::Database db(db::PoolOptions{"postgresql://127.0.0.1:1/none", 1, {}, {}});
+  http::Router router;
+  register_routes(router, RouteDeps{cfg, db, nullptr});
+
+  std::set<std::string> routed;
+  for (const auto& r : router.routes()) {
+    if (r.documented) routed.insert(r.method + " " + r.pattern);
+  }
+  auto spec = nlohmann::json::parse(embedded::openapi_json());
+  std::set<std::string> documented;
+  for (auto& [path, item] : spec["paths"].items()) {
+    for (auto& [method, op] : item.items()) {
+      std::string m = method;
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (m == "GET" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE") documented.insert(m + " " + path);
+    }
+  }
+  for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << r << " is routed but missing from api/openapi.yaml";
+  for (const auto& d : documented) EXPECT_TRUE(routed.count(d)) << d << " is in api/openapi.yaml but not routed";
+  EXPECT_FALSE(routed.empty());
+}
+
+TEST(Contract, EveryOperationDocumentsProblemResponses) {
+  auto spec = nlohmann::json::parse(embedded::openapi_json());
+  for (auto& [path, item] : spec["paths"].items()) {
+    for (auto& [method, op] : item.items()) {
+      EXPECT_TRUE(op.contains("responses") && op["responses"].contains("default"))
+          << method << " " << path << " lacks a default problem response";
+      EXPECT_TRUE(op.contains("operationId")) << method << " " << path << " lacks an operationId";
+    }
+  }
+}
+
+TEST(Contract, TestHooksAreNotPartOfIt) {
+  Config cfg;
+  cfg.jwt_secret = "x";
+  cfg.test_hooks = true;
+  db::Database db(db::PoolOptions{"postgresql://127.0.0.1:1/none", 1, {}, {}});
+  http::Router router;
+  register_routes(router, RouteDeps{cfg, db, nullptr});
+  bool found = false;
+  for (const auto& r : router.routes()) {
+    if (r.pattern.rfind("/__test/", 0) == 0) {
+      found = true;
+      EXPECT_FALSE(r.documented);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace tg::app
