@@ -37,6 +37,8 @@ trap 'exit 0' INT TERM
 export PORT=${PORT:-3001}
 export WEB_DIR=${WEB_DIR:-$root/web/dist}
 export VAR_DIR=${VAR_DIR:-$root/var}
+# The first admin: ADMIN_EMAIL / ADMIN_PASSWORD, or a generated password printed once.
+build/release/tollgate create-admin --if-none
 echo "Tollgate on http://localhost:$PORT  (Ctrl-C stops the server and the embedded database)"
 build/release/tollgate serve &
 server_pid=$!

@@ -20,6 +20,8 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/queue.hpp"
+#include "accounts/bootstrap.hpp"
+#include "accounts/password.hpp"
 #include "app/routes.hpp"
 #include "ratelimit/redis_limiter.hpp"
 
@@ -32,6 +34,10 @@ Usage:
   tollgate serve          Run the HTTP server (dashboard, API, gateway). Applies migrations first when
                           AUTO_MIGRATE is true (the default outside production).
   tollgate migrate        Apply pending database migrations and exit.
+  tollgate create-admin [--email E] [--password P] [--if-none]
+                          Create an administrator (verified email, personal organization). Email and password
+                          default to ADMIN_EMAIL / ADMIN_PASSWORD; without a password one is generated and
+                          printed once. --if-none does nothing when an admin already exists.
   tollgate version        Print the version.
   tollgate --help         This text.
 
@@ -216,6 +222,69 @@ int cmd_serve(const Config& cfg) {
   return 0;
 }
 
+int cmd_create_admin(const Config& cfg, int argc, char** argv) {
+  std::string email = cfg.admin_email;
+  std::string password = cfg.admin_password;
+  bool if_none = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--if-none") {
+      if_none = true;
+    } else if ((a == "--email" || a == "--password") && i + 1 < argc) {
+      (a == "--email" ? email : password) = argv[++i];
+    } else {
+      std::fprintf(stderr, "tollgate create-admin: unknown argument '%s'\n", a.c_str());
+      return 2;
+    }
+  }
+  if (email.empty()) email = "admin@tollgate.local";
+  if (email.find('@') == std::string::npos || email.size() > 254) {
+    std::fprintf(stderr, "tollgate create-admin: '%s' is not an email address\n", email.c_str());
+    return 2;
+  }
+  const bool generated = password.empty();
+  if (generated) password = accounts::random_password();
+  if (password.size() < 12) {
+    std::fprintf(stderr, "tollgate create-admin: the password must be at least 12 characters\n");
+    return 2;
+  }
+  if (cfg.database_url.empty()) {
+    std::fprintf(stderr, "tollgate: configuration error: DATABASE_URL: is required\n");
+    return 2;
+  }
+  log::init("", log::Level::warn);
+  asio::io_context ctx;
+  auto opts = pool_options(cfg, 1);
+  opts.connect_timeout = std::chrono::seconds(10);
+  db::Database database(opts);
+  database.add_worker(ctx.get_executor());
+  auto migrated = block_on(ctx, db::migrate(database, embedded::migrations()));
+  if (!migrated) {
+    std::fprintf(stderr, "tollgate: migration failed: %s\n", migrated.error().cause.c_str());
+    return 1;
+  }
+  auto r = block_on(ctx, accounts::create_admin(database, {email, password, if_none}));
+  if (!r) {
+    if (r.error().code == ErrorCode::Conflict) {
+      std::fprintf(stderr, "tollgate create-admin: a user with email %s already exists\n", email.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "tollgate create-admin: failed: %s\n", r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
+    return 1;
+  }
+  if (r.value() == accounts::AdminOutcome::already_exists) {
+    std::printf("An administrator already exists; nothing to do.\n");
+    return 0;
+  }
+  std::printf("Administrator created: %s\n", email.c_str());
+  if (generated) {
+    // Shown once, never logged or stored in clear: the operator copies it now.
+    std::printf("Generated password (shown only now): %s\n", password.c_str());
+  }
+  std::printf("Admins must enrol two-factor authentication before using the admin API.\n");
+  return 0;
+}
+
 }  // namespace
 
 int run(int argc, char** argv, char** envp) {
@@ -228,13 +297,14 @@ int run(int argc, char** argv, char** envp) {
     std::printf("tollgate %s\n", TOLLGATE_VERSION);
     return 0;
   }
-  if (cmd != "serve" && cmd != "migrate") {
+  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin") {
     std::fprintf(stderr, "tollgate: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   }
   auto cfg = load(envp);
   if (!cfg) return 2;
   if (cmd == "migrate") return cmd_migrate(*cfg);
+  if (cmd == "create-admin") return cmd_create_admin(*cfg, argc, argv);
   return cmd_serve(*cfg);
 }
 

@@ -1,0 +1,14 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tg::accounts {
+
+// argon2id through libsodium, above OWASP's minimum (m=19 MiB, t=2): libsodium's INTERACTIVE limits are 64 MiB, t=2.
+std::optional<std::string> hash_password(std::string_view password);
+bool verify_password(std::string_view encoded, std::string_view password);
+// Printable random password for generated credentials (base64url, no padding).
+std::string random_password(std::size_t bytes = 18);
+
+}  // namespace tg::accounts
