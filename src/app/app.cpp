@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -135,6 +136,17 @@ Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue&
   if (!stop.load()) co_await queue.run(stop);
 }
 
+// Each I/O thread writes its batched access-log lines a few times a second.
+Task<void> access_log_flusher(const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stop.load()) {
+    timer.expires_after(std::chrono::milliseconds(250));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    log::flush_access();
+  }
+}
+
 int cmd_serve(const Config& cfg) {
   if (cfg.database_url.empty()) {
     std::fprintf(stderr, "tollgate: configuration error: DATABASE_URL: is required (make run starts a local cluster)\n");
@@ -183,6 +195,7 @@ int cmd_serve(const Config& cfg) {
   jobs::Queue queue(database, "tollgate-" + std::to_string(::getpid()));
   queue.handle("noop", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
   asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, stopping), asio::detached);
+  for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -214,11 +227,20 @@ int cmd_serve(const Config& cfg) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   int left = server.in_flight();
+  for (auto* c : raw) {
+    std::promise<void> flushed;
+    auto done = flushed.get_future();
+    asio::post(*c, [&flushed] {
+      log::flush_access();
+      flushed.set_value();
+    });
+    done.wait_for(std::chrono::seconds(1));
+  }
   for (auto& g : guards) g.reset();
   for (auto* c : raw) c->stop();
   for (auto& t : threads) t.join();
   log::info("stopped", {{"unfinished", left}});
-  log::flush();
+  log::shutdown();
   return 0;
 }
 

@@ -264,6 +264,9 @@ Result<Config> load_config(const EnvMap& input) {
     if (!parse_bool(*v, c.test_hooks)) return bad("TOLLGATE_TEST_HOOKS", "must be true or false");
     if (prod && c.test_hooks) return bad("TOLLGATE_TEST_HOOKS", "is not allowed in production");
   }
+  if (auto v = get("ACCESS_LOG_PROBES")) {
+    if (!parse_bool(*v, c.access_log_probes)) return bad("ACCESS_LOG_PROBES", "must be true or false");
+  }
   c.var_dir = get("VAR_DIR").value_or("var");
   c.log_dir = get("LOG_DIR").value_or(c.var_dir + "/log");
   c.web_dir = get("WEB_DIR").value_or("web/dist");

@@ -50,6 +50,7 @@ struct Config {
   std::string log_dir = "var/log";
   std::string log_level = "info";
   bool test_hooks = false;
+  bool access_log_probes = false;  // access-log /healthz and /readyz too (probes fire every few seconds)
   std::string jwt_secret;
   std::chrono::milliseconds jwt_expiry{std::chrono::minutes(15)};
   std::chrono::milliseconds jwt_refresh_expiry{std::chrono::hours(24 * 7)};

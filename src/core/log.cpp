@@ -91,6 +91,58 @@ void flush() {
   if (g_logger) g_logger->flush();
 }
 
+void shutdown() {
+  flush_access();
+  if (g_logger) g_logger->flush();
+}
+
+namespace {
+thread_local std::string t_access_batch;
+}
+
+void access(std::string line) {
+  t_access_batch += line;
+  t_access_batch += '\n';
+  if (t_access_batch.size() >= 32 * 1024) flush_access();
+}
+
+void flush_access() {
+  if (t_access_batch.empty()) return;
+  t_access_batch.pop_back();  // the sink ends the record with a newline
+  if (g_logger) g_logger->log(spdlog::level::info, t_access_batch);
+  else std::fprintf(stderr, "%s\n", t_access_batch.c_str());
+  t_access_batch.clear();
+}
+
+void raw(Level level, std::string line) {
+  if (!enabled(level)) return;
+  if (g_logger) g_logger->log(to_spd(level), line);
+  else std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c >= 0x80) {
+          // Escape control bytes and anything non-ASCII: log lines stay valid JSON whatever the path held.
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
 Level parse_level(std::string_view s, Level fallback) {
   if (s == "debug") return Level::debug;
   if (s == "info") return Level::info;

@@ -25,7 +25,7 @@ struct Request {
   std::string peer_ip;    // socket peer
   std::string client_ip;  // after TRUSTED_PROXIES handling
   std::string request_id;
-  std::string route;  // matched pattern, for logs and metrics ("" when unmatched)
+  std::string_view route;  // matched pattern (owned by the Router) or a literal; "" when unmatched
   std::vector<std::pair<std::string, std::string>> params;
   std::string user_id;     // set by auth once known, for logs and the per-user limiter
   std::string account_id;  // active organization, when known
@@ -40,6 +40,10 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Pre-formatted header lines ("Name: value\r\n...") the transport writes verbatim: the constant security
+  // headers, formatted once per process instead of once per request. Must outlive the write (it points into the
+  // Pipeline).
+  std::string_view raw_headers;
 
   void set(std::string name, std::string value);  // replaces
   void add(std::string name, std::string value);  // appends (Vary, Set-Cookie)

@@ -4,12 +4,37 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace tg::http {
 
+namespace {
+// xoshiro256** seeded from the OS CSPRNG per thread: request ids must be unique and unguessable enough for
+// correlation, not secret; RAND_bytes per request would cost a lock on the hot path.
+struct IdRng {
+  std::uint64_t s[4];
+  IdRng() { RAND_bytes(reinterpret_cast<unsigned char*>(s), sizeof s); }
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+};
+}  // namespace
+
 std::string generate_id() {
+  thread_local IdRng rng;
   unsigned char b[16];
-  RAND_bytes(b, sizeof b);
+  const std::uint64_t a = rng.next(), d = rng.next();
+  std::memcpy(b, &a, 8);
+  std::memcpy(b + 8, &d, 8);
   static const char* hex = "0123456789abcdef";
   std::string s;
   s.reserve(32);
@@ -117,6 +142,14 @@ void security_headers(const Config& cfg, Response& res) {
   res.set("X-DNS-Prefetch-Control", "off");
   res.set("X-Permitted-Cross-Domain-Policies", "none");
   if (cfg.trust_proxy_tls) res.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+}
+
+std::string security_header_block(const Config& cfg) {
+  Response r;
+  security_headers(cfg, r);
+  std::string block;
+  for (const auto& [k, v] : r.headers) block += k + ": " + v + "\r\n";
+  return block;
 }
 
 void rate_limit_headers(const ratelimit::Decision& d, const char* policy, std::int64_t window_s, std::int64_t now_s,

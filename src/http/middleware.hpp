@@ -28,6 +28,8 @@ CorsOutcome cors_check(const Request& req, const Config& cfg);
 void cors_headers(const Request& req, Response& res, bool allowed_cross_origin);
 
 void security_headers(const Config& cfg, Response& res);
+// The same headers as ready-to-send lines, computed once.
+std::string security_header_block(const Config& cfg);
 
 void rate_limit_headers(const ratelimit::Decision& d, const char* policy, std::int64_t window_s, std::int64_t now_s,
                         Response& res);

@@ -15,19 +15,40 @@ metrics::Gauge& in_flight() {
   return g;
 }
 
-void record(const Request& req, int status, double seconds) {
-  // Lookups are cached per thread: the registry lock stays off the hot path.
-  thread_local std::unordered_map<std::string, std::pair<metrics::Counter*, metrics::Histogram*>> cache;
-  const std::string& route = req.route.empty() ? std::string("unmatched") : req.route;
-  std::string key = req.method + ' ' + route + ' ' + std::to_string(status);
-  auto& slot = cache[key];
-  if (!slot.first) {
-    slot.first = &metrics::registry().counter("tollgate_http_requests_total", "HTTP requests by route, method and status",
-                                              {{"route", route}, {"method", req.method}, {"status", std::to_string(status)}});
-    slot.second = &metrics::registry().histogram("tollgate_http_request_duration_seconds",
-                                                 "HTTP request latency by route and method",
-                                                 {{"route", route}, {"method", req.method}});
+struct SeriesKey {
+  const char* route;  // route strings are stable (router patterns or literals): compare by address
+  std::size_t route_len;
+  std::string_view method;
+  int status;
+  bool operator==(const SeriesKey& o) const {
+    return route == o.route && route_len == o.route_len && method == o.method && status == o.status;
   }
+};
+struct SeriesHash {
+  std::size_t operator()(const SeriesKey& k) const {
+    return std::hash<const void*>{}(k.route) ^ (std::hash<std::string_view>{}(k.method) << 1) ^
+           (static_cast<std::size_t>(k.status) << 7);
+  }
+};
+
+void record(const Request& req, int status, double seconds) {
+  // Lookups are cached per thread and keyed without allocating: the registry lock stays off the hot path.
+  thread_local std::unordered_map<SeriesKey, std::pair<metrics::Counter*, metrics::Histogram*>, SeriesHash> cache;
+  thread_local std::vector<std::unique_ptr<std::string>> methods;  // owns the method names keys point at
+  static constexpr std::string_view kUnmatched = "unmatched";
+  const std::string_view route = req.route.empty() ? kUnmatched : req.route;
+  auto it = cache.find(SeriesKey{route.data(), route.size(), req.method, status});
+  if (it == cache.end()) {
+    methods.push_back(std::make_unique<std::string>(req.method));
+    const std::string r(route);
+    std::pair<metrics::Counter*, metrics::Histogram*> slot{
+        &metrics::registry().counter("tollgate_http_requests_total", "HTTP requests by route, method and status",
+                                     {{"route", r}, {"method", req.method}, {"status", std::to_string(status)}}),
+        &metrics::registry().histogram("tollgate_http_request_duration_seconds",
+                                       "HTTP request latency by route and method", {{"route", r}, {"method", req.method}})};
+    it = cache.emplace(SeriesKey{route.data(), route.size(), *methods.back(), status}, slot).first;
+  }
+  auto& slot = it->second;
   slot.first->inc();
   slot.second->observe(seconds);
 }
@@ -40,7 +61,7 @@ bool known_method(const std::string& m) {
 
 Pipeline::Pipeline(const Config& cfg, const Router& router, ratelimit::RateLimiter& limiter, const Clock& clock,
                    const StaticFiles* web)
-    : cfg_(cfg), router_(router), limiter_(limiter), clock_(clock), web_(web) {}
+    : cfg_(cfg), router_(router), limiter_(limiter), clock_(clock), web_(web), security_block_(security_header_block(cfg)) {}
 
 void Pipeline::prepare(Request& req) {
   req.request_id = request_id_for(req);
@@ -104,7 +125,7 @@ Task<Response> Pipeline::handle(Request& req) {
         res = co_await match.route->handler(req);
       } catch (const std::exception& e) {
         // Handlers return errors as values; this is the last line of defence, never the plan.
-        log::error("handler threw", {{"requestId", req.request_id}, {"route", req.route}, {"what", e.what()}});
+        log::error("handler threw", {{"requestId", req.request_id}, {"route", std::string(req.route)}, {"what", e.what()}});
         res = problem(Error::of(ErrorCode::Internal), req.request_id);
       }
       break;
@@ -142,26 +163,46 @@ Task<Response> Pipeline::handle(Request& req) {
 }
 
 void Pipeline::finish(Request& req, Response& res, std::chrono::steady_clock::time_point start) {
-  security_headers(cfg_, res);
+  res.raw_headers = security_block_;
   res.set("X-Request-ID", req.request_id);
   maybe_gzip(req, res);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   const double seconds = std::chrono::duration<double>(elapsed).count();
   record(req, res.status, seconds);
-  if (log::enabled(log::Level::info)) {
-    nlohmann::json line = {
-        {"requestId", req.request_id},
-        {"method", req.method},
-        {"route", req.route.empty() ? "unmatched" : req.route},
-        {"path", req.path.substr(0, 512)},
-        {"status", res.status},
-        {"bytes", res.body.size()},
-        {"latencyUs", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()},
-        {"ip", req.client_ip},
-    };
-    if (!req.user_id.empty()) line["userId"] = req.user_id;
-    if (!req.account_id.empty()) line["accountId"] = req.account_id;
-    log::write(res.status >= 500 ? log::Level::error : log::Level::info, "request", std::move(line));
+  const auto level = res.status >= 500 ? log::Level::error : log::Level::info;
+  // Orchestrator probes hit these every few seconds on every instance; their lines drown the useful ones.
+  const bool probe = req.route == "/healthz" || req.route == "/readyz";
+  if (log::enabled(level) && (!probe || cfg_.access_log_probes || level != log::Level::info)) {
+    // Hand-built JSON: this runs for every request.
+    std::string line;
+    line.reserve(320);
+    line += "{\"time\":\"";
+    line += log::iso_now();
+    line += res.status >= 500 ? "\",\"level\":\"error\"" : "\",\"level\":\"info\"";
+    line += ",\"msg\":\"request\",\"requestId\":";
+    log::append_json_string(line, req.request_id);
+    line += ",\"method\":";
+    log::append_json_string(line, req.method);
+    line += ",\"route\":";
+    log::append_json_string(line, req.route.empty() ? std::string_view("unmatched") : req.route);
+    line += ",\"path\":";
+    log::append_json_string(line, std::string_view(req.path).substr(0, 512));
+    line += ",\"status\":" + std::to_string(res.status);
+    line += ",\"bytes\":" + std::to_string(res.body.size());
+    line += ",\"latencyUs\":" + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+    line += ",\"ip\":";
+    log::append_json_string(line, req.client_ip);
+    if (!req.user_id.empty()) {
+      line += ",\"userId\":";
+      log::append_json_string(line, req.user_id);
+    }
+    if (!req.account_id.empty()) {
+      line += ",\"accountId\":";
+      log::append_json_string(line, req.account_id);
+    }
+    line += '}';
+    if (level == log::Level::info) log::access(std::move(line));
+    else log::raw(level, std::move(line));
   }
 }
 

@@ -28,6 +28,7 @@ class Pipeline {
   ratelimit::RateLimiter& limiter_;
   const Clock& clock_;
   const StaticFiles* web_;
+  const std::string security_block_;
 };
 
 }  // namespace tg::http

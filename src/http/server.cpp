@@ -5,7 +5,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+
+#include <array>
 
 #include "core/log.hpp"
 
@@ -58,21 +61,44 @@ std::optional<Error> parse_error(const boost::system::error_code& ec) {
 
 }  // namespace
 
+// Responses are serialized here rather than through Beast's serializer: one contiguous header block plus the
+// body in a single gathered write is measurably cheaper per request than Beast's per-field buffer sequences.
+std::string serialize_head(const Response& res, bool head_only, bool keep_alive, unsigned version) {
+  std::string out;
+  out.reserve(256 + res.raw_headers.size() + res.headers.size() * 48);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+  out += "\r\n";
+  for (const auto& [k, v] : res.headers) {
+    // Header values come from our own code, but a CR/LF must never split a response.
+    if (v.find_first_of("\r\n") != std::string::npos || k.find_first_of("\r\n: ") != std::string::npos) continue;
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += res.raw_headers;
+  if (res.status != 204 && res.status != 304 && !(res.status >= 100 && res.status < 200)) {
+    out += "Content-Length: ";
+    out += std::to_string(res.body.size());
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  else if (version == 10) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+  (void)head_only;
+  return out;
+}
+
 Task<void> Server::Impl::write(beast::tcp_stream& stream, Response res, bool head, bool keep_alive, unsigned version,
                                boost::system::error_code& ec) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-  for (auto& [k, v] : res.headers) out.insert(k, v);
-  out.keep_alive(keep_alive);
-  if (head) {
-    out.content_length(res.body.size());
-    bhttp::response_serializer<bhttp::string_body> sr{out};
-    sr.split(true);
-    co_await bhttp::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-    co_return;
-  }
-  out.body() = std::move(res.body);
-  out.prepare_payload();
-  co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+  std::string head_block = serialize_head(res, head, keep_alive, version);
+  const bool with_body = !head && res.status != 204 && res.status != 304;
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_block),
+                                            with_body ? asio::buffer(res.body) : asio::const_buffer()};
+  co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
 }
 
 Task<void> Server::Impl::session(tcp::socket socket) {
@@ -93,7 +119,7 @@ Task<void> Server::Impl::session(tcp::socket socket) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(cfg.header_limit));
     parser.body_limit(cfg.body_limit);
-    stream.expires_after(first ? cfg.read_timeout : cfg.idle_timeout);
+    if (first) stream.expires_after(cfg.read_timeout);
     first = false;
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == bhttp::error::end_of_stream) break;
@@ -134,7 +160,8 @@ Task<void> Server::Impl::session(tcp::socket socket) {
     stream.expires_never();
     Response res = co_await pipeline.handle(req);
     bool keep_alive = req.keep_alive && !owner.draining_.load();
-    stream.expires_after(cfg.read_timeout);
+    // One deadline covers writing this response and waiting for the next request (a timer update per request).
+    stream.expires_after(cfg.idle_timeout);
     co_await write(stream, std::move(res), req.method == "HEAD", keep_alive, msg.version(), ec);
     owner.in_flight_.fetch_sub(1);
     if (ec || !keep_alive) break;

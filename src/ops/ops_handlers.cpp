@@ -56,8 +56,9 @@ Task<Response> readiness(OpsDeps d) {
 
 void register_routes(http::Router& router, OpsDeps d) {
   router.add("GET", "/healthz", [](Request&) -> Task<Response> {
-    auto r = Response::json(200, {{"status", "ok"}});
-    r.set("Cache-Control", "no-store");
+    Response r;
+    r.body = R"({"status":"ok"})";
+    r.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}};
     co_return r;
   });
   router.add("GET", "/readyz", [d](Request&) -> Task<Response> { co_return co_await readiness(d); });
