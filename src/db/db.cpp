@@ -219,6 +219,10 @@ Task<Result<std::unique_ptr<Connection>>> Pool::dial(Clock::time_point deadline)
     poll = PQconnectPoll(conn);
   }
   if (PQsetnonblocking(conn, 1) != 0) co_return fail("nonblocking");
+  // Server notices ("relation already exists, skipping") go to the debug log, not to stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char* message) { log::debug("postgres notice", {{"notice", std::string(message)}}); },
+      nullptr);
   co_return std::make_unique<Connection>(ex_, conn);
 }
 
