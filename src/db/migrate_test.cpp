@@ -58,13 +58,13 @@ TEST(Migrations, ApplyOnceEvenWhenInstancesRace) {
   ctx.run();
   ctx.restart();
 
-  for (int i = 0; i < 3; ++i) {
-    asio::co_spawn(ctx, [&]() -> Task<void> {
-      auto r = co_await migrate(target, embedded::migrations());
-      results.push_back(r);
-      ++finished;
-    }(), asio::detached);
-  }
+  // Lambda coroutines are named and outlive ctx.run(): a temporary closure would dangle once co_spawn returns.
+  auto migrate_once = [&]() -> Task<void> {
+    auto r = co_await migrate(target, embedded::migrations());
+    results.push_back(r);
+    ++finished;
+  };
+  for (int i = 0; i < 3; ++i) asio::co_spawn(ctx, migrate_once(), asio::detached);
   ctx.run();
   ctx.restart();
   ASSERT_EQ(finished, 3);
@@ -76,8 +76,8 @@ TEST(Migrations, ApplyOnceEvenWhenInstancesRace) {
   EXPECT_EQ(total, static_cast<int>(embedded::migrations().size()));
 
   std::optional<Result<MigrationStatus>> status;
-  asio::co_spawn(ctx, [&]() -> Task<void> { status = co_await migration_status(target, embedded::migrations()); }(),
-                 asio::detached);
+  auto read_status = [&]() -> Task<void> { status = co_await migration_status(target, embedded::migrations()); };
+  asio::co_spawn(ctx, read_status(), asio::detached);
   ctx.run();
   ctx.restart();
   ASSERT_TRUE(status && status->ok());
@@ -86,7 +86,8 @@ TEST(Migrations, ApplyOnceEvenWhenInstancesRace) {
 
   // A second run applies nothing.
   std::optional<Result<int>> again;
-  asio::co_spawn(ctx, [&]() -> Task<void> { again = co_await migrate(target, embedded::migrations()); }(), asio::detached);
+  auto migrate_again = [&]() -> Task<void> { again = co_await migrate(target, embedded::migrations()); };
+  asio::co_spawn(ctx, migrate_again(), asio::detached);
   ctx.run();
   ASSERT_TRUE(again && again->ok());
   EXPECT_EQ(again->value(), 0);

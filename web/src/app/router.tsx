@@ -9,6 +9,9 @@ const StatusPage = lazy(() => import('@/features/status/components/status-page')
 const ApiReferencePage = lazy(() =>
   import('@/features/api-docs/components/api-reference-page').then((m) => ({ default: m.ApiReferencePage })),
 );
+const ProblemReferencePage = lazy(() =>
+  import('@/features/api-docs/components/problem-reference-page').then((m) => ({ default: m.ProblemReferencePage })),
+);
 
 export function AppRoutes() {
   return (
@@ -17,6 +20,7 @@ export function AppRoutes() {
         <Route index element={<LandingPage />} />
         <Route path="status" element={<StatusPage />} />
         <Route path="docs/api" element={<ApiReferencePage />} />
+        <Route path="docs/problems" element={<ProblemReferencePage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -4,6 +4,7 @@ import { ErrorBoundary } from '@/components/error-boundary';
 import { LoadingBlock } from '@/components/spinner';
 import { reportClientError } from '@/features/client-errors/api/report-client-error';
 import { useVersion } from '@/features/meta/hooks/use-version';
+import { useScrollOnNavigate } from '@/hooks/use-scroll-on-navigate';
 import { useUiStore } from '@/stores/ui-store';
 
 const NAV = [
@@ -49,17 +50,13 @@ export function AppLayout() {
   const setNavOpen = useUiStore((s) => s.setNavOpen);
   const toggleNav = useUiStore((s) => s.toggleNav);
   const mainRef = useRef<HTMLElement>(null);
-  const firstRender = useRef(true);
 
-  // After client-side navigation, move focus to the new content so screen readers announce it.
+  // After client-side navigation, move focus to the new content so screen readers announce it,
+  // or scroll to the #fragment once the (lazy) page has rendered it.
+  useScrollOnNavigate(mainRef);
+
   useEffect(() => {
     setNavOpen(false);
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
-    mainRef.current?.focus({ preventScroll: true });
-    window.scrollTo({ top: 0 });
   }, [location.pathname, setNavOpen]);
 
   useEffect(() => {

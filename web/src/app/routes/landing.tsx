@@ -65,14 +65,16 @@ export function LandingPage() {
           <code>{`HTTP/1.1 429 Too Many Requests
 Content-Type: application/problem+json
 Retry-After: 12
-RateLimit: limit=100, remaining=0, reset=12
+RateLimit-Policy: "ip";q=100;w=900
+RateLimit: "ip";r=0;t=12
 
 {
-  "type": "about:blank",
+  "type": "/docs/problems#RATE_LIMITED",
   "title": "Too many requests",
   "status": 429,
+  "detail": "Rate limit exceeded; retry after the Retry-After interval.",
   "code": "RATE_LIMITED",
-  "requestId": "req_01HV7Q9X4K2M"
+  "requestId": "5f0c2a7e9b1d4c3a8e6f0b2d4a6c8e10"
 }`}</code>
         </pre>
       </section>

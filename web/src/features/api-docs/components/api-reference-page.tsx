@@ -1,4 +1,5 @@
 import { useId, useMemo, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { env } from '@/config/env';
 import { EmptyState } from '@/components/empty-state';
 import { ErrorState } from '@/components/error-state';
@@ -34,6 +35,11 @@ export function ApiReferencePage() {
           ) : (
             'Every endpoint of this server, generated from its OpenAPI contract.'
           )
+        }
+        actions={
+          <Link to="/docs/problems" className="btn btn--secondary btn--sm">
+            Error reference
+          </Link>
         }
       />
 

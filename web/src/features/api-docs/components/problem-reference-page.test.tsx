@@ -1,0 +1,55 @@
+import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { describe, expect, it } from 'vitest';
+import { PROBLEM_CODES, problemType } from '../lib/problem-codes';
+import { ProblemReferencePage } from './problem-reference-page';
+
+function renderAt(url: string) {
+  return render(
+    <MemoryRouter initialEntries={[url]}>
+      <ProblemReferencePage />
+    </MemoryRouter>,
+  );
+}
+
+describe('PROBLEM_CODES', () => {
+  it('has one entry per code, each a usable anchor and an error status', () => {
+    const codes = PROBLEM_CODES.map((p) => p.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes).toHaveLength(17);
+    for (const p of PROBLEM_CODES) {
+      expect(p.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
+      expect(p.status).toBeGreaterThanOrEqual(400);
+      expect(p.status).toBeLessThan(600);
+      expect(p.title).not.toBe('');
+      expect(p.when).not.toBe('');
+      expect(p.action).not.toBe('');
+    }
+    expect(problemType('RATE_LIMITED')).toBe('/docs/problems#RATE_LIMITED');
+  });
+});
+
+describe('ProblemReferencePage', () => {
+  it('renders every code as an element whose id is the code', () => {
+    const { container } = renderAt('/docs/problems');
+    for (const p of PROBLEM_CODES) {
+      const entry = container.querySelector(`[id="${p.code}"]`);
+      expect(entry, p.code).not.toBeNull();
+      expect(entry).toHaveTextContent(String(p.status));
+      expect(entry).toHaveTextContent(p.title);
+    }
+    expect(screen.getByRole('heading', { level: 1, name: 'Error reference' })).toBeInTheDocument();
+  });
+
+  it('links the index to each anchor and highlights the targeted entry', () => {
+    renderAt('/docs/problems#RATE_LIMITED');
+    const index = screen.getByRole('navigation', { name: 'Problem codes' });
+    expect(within(index).getByRole('link', { name: /RATE_LIMITED/ })).toHaveAttribute('href', '/docs/problems#RATE_LIMITED');
+
+    const entry = document.getElementById('RATE_LIMITED');
+    expect(entry).toHaveClass('is-target');
+    expect(entry).toHaveTextContent('Too many requests');
+    expect(entry).toHaveTextContent('Retry-After');
+    expect(document.getElementById('NOT_FOUND')).not.toHaveClass('is-target');
+  });
+});

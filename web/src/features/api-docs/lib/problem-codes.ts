@@ -1,0 +1,190 @@
+/**
+ * Every `code` the server can put in an RFC 9457 problem document, in the order the
+ * error reference lists them. The server sets `type` to `/docs/problems#<code>`, so each
+ * code is also the anchor of its entry on the /docs/problems page.
+ * Keep in sync with `problem_info()` in src/http/problem.cpp.
+ */
+export interface ProblemCode {
+  /** Stable, machine-readable code; also the HTML id of the entry. */
+  code: string;
+  status: number;
+  /** Exactly the `title` the server sends. */
+  title: string;
+  /** When the server answers with this problem. */
+  when: string;
+  /** What a client should do about it. */
+  action: string;
+  /** Response headers worth reading, if any. */
+  headers?: readonly string[];
+}
+
+export const PROBLEM_CODES = [
+  {
+    code: 'BAD_REQUEST',
+    status: 400,
+    title: 'Bad request',
+    when: 'The request could not be understood, for example it is not well-formed HTTP/1.1 or a parameter has the wrong shape.',
+    action: 'Fix the request as described in `detail`; repeating it unchanged will fail again.',
+  },
+  {
+    code: 'MALFORMED_JSON',
+    status: 400,
+    title: 'Malformed JSON',
+    when: 'The request body was declared as JSON but does not parse as JSON.',
+    action: 'Serialize the body with a JSON library rather than by hand, and check for truncation or trailing commas.',
+  },
+  {
+    code: 'INVALID_UTF8',
+    status: 400,
+    title: 'Invalid UTF-8',
+    when: 'The request body contains bytes that are not valid UTF-8.',
+    action: 'Encode all text as UTF-8 before sending it.',
+  },
+  {
+    code: 'VALIDATION_FAILED',
+    status: 422,
+    title: 'Validation failed',
+    when: 'The body is valid JSON but one or more fields break the contract (missing, wrong type, out of range).',
+    action: 'Read `errors[]`: each item names the `field` and a `message`; fix those fields and send the request again.',
+  },
+  {
+    code: 'UNAUTHORIZED',
+    status: 401,
+    title: 'Authentication required',
+    when: 'The request has no credentials, or the credentials are invalid, expired or revoked.',
+    action: 'Send valid credentials (for example a current API key) and retry; do not retry with the same ones.',
+  },
+  {
+    code: 'FORBIDDEN',
+    status: 403,
+    title: 'Forbidden',
+    when: 'The caller is authenticated but is not allowed to perform this operation on this resource.',
+    action: 'Use credentials with the required access, or ask an administrator to grant it.',
+  },
+  {
+    code: 'CORS_ORIGIN_DENIED',
+    status: 403,
+    title: 'Origin not allowed',
+    when: "A browser request came from an `Origin` that is not on the server's CORS allow-list.",
+    action: "Call the API from an allowed origin, or ask the operator to add your origin to the server's CORS configuration.",
+  },
+  {
+    code: 'NOT_FOUND',
+    status: 404,
+    title: 'Not found',
+    when: 'There is no route at this path, or the resource it names does not exist (or is not visible to you).',
+    action: 'Check the path and identifier against the API reference.',
+  },
+  {
+    code: 'METHOD_NOT_ALLOWED',
+    status: 405,
+    title: 'Method not allowed',
+    when: 'The path exists but does not accept this HTTP method.',
+    action: 'Use one of the methods listed in the `Allow` response header.',
+    headers: ['Allow'],
+  },
+  {
+    code: 'CONFLICT',
+    status: 409,
+    title: 'Conflict',
+    when: 'The request clashes with the current state: the resource already exists, a referenced resource is missing or in use, or a concurrent update won.',
+    action: 'Read `detail`, fetch the current state, and retry only if the conflict was a concurrent update.',
+  },
+  {
+    code: 'PAYLOAD_TOO_LARGE',
+    status: 413,
+    title: 'Payload too large',
+    when: 'The request body is larger than the server accepts (1 MiB by default; operators can change the limit).',
+    action: 'Send a smaller body, for example by splitting the work into several requests.',
+  },
+  {
+    code: 'HEADERS_TOO_LARGE',
+    status: 431,
+    title: 'Request header fields too large',
+    when: 'The request headers, taken together, exceed the server limit; oversized cookies are a common cause.',
+    action: 'Remove unneeded headers or cookies and send the request again.',
+  },
+  {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    status: 415,
+    title: 'Unsupported media type',
+    when: 'The request has a body whose `Content-Type` is not JSON.',
+    action: 'Send the body as `application/json` and set `Content-Type: application/json`.',
+  },
+  {
+    code: 'RATE_LIMITED',
+    status: 429,
+    title: 'Too many requests',
+    when: 'The caller used up its request quota for the current window.',
+    action:
+      'Wait the number of seconds in `Retry-After` before retrying; `RateLimit` and `RateLimit-Policy` (and the legacy `X-RateLimit-*` headers) show the quota so you can pace requests.',
+    headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+  },
+  {
+    code: 'INTERNAL',
+    status: 500,
+    title: 'Internal server error',
+    when: 'Something failed unexpectedly on the server; the response never includes internal details.',
+    action: 'Retry later, and if it persists report it quoting the `requestId` so the operator can find the log entry.',
+  },
+  {
+    code: 'SERVICE_UNAVAILABLE',
+    status: 503,
+    title: 'Service unavailable',
+    when: 'A dependency is temporarily unavailable, typically the database is unreachable, overloaded or too slow.',
+    action: 'Retry after the `Retry-After` interval, with backoff.',
+    headers: ['Retry-After'],
+  },
+  {
+    code: 'TIMEOUT',
+    status: 504,
+    title: 'Timed out',
+    when: 'The server gave up waiting for an upstream or dependency to answer in time.',
+    action: 'Retry with backoff; for writes, check whether the first attempt took effect before repeating it.',
+  },
+] as const satisfies readonly ProblemCode[];
+
+export type ProblemCodeName = (typeof PROBLEM_CODES)[number]['code'];
+
+/** The `type` URI the server sends for a code. */
+export function problemType(code: string): string {
+  return `/docs/problems#${code}`;
+}
+
+export interface ProblemField {
+  name: string;
+  type: string;
+  always: boolean;
+  description: string;
+}
+
+/** Members of every problem document body (`Content-Type: application/problem+json`). */
+export const PROBLEM_FIELDS: readonly ProblemField[] = [
+  {
+    name: 'type',
+    type: 'string',
+    always: true,
+    description: 'URI reference to this page, `/docs/problems#<code>`. Resolve it against the API origin.',
+  },
+  { name: 'title', type: 'string', always: true, description: 'Short, human-readable summary; the same for every occurrence of a code.' },
+  { name: 'status', type: 'integer', always: true, description: 'The HTTP status code, repeated for convenience.' },
+  {
+    name: 'detail',
+    type: 'string',
+    always: false,
+    description: 'Explanation specific to this occurrence. Meant for people; do not parse it.',
+  },
+  { name: 'code', type: 'string', always: true, description: 'Stable machine-readable code listed below. Branch on this.' },
+  {
+    name: 'requestId',
+    type: 'string',
+    always: true,
+    description: 'Identifier of this request, also sent as `X-Request-ID`. Quote it when reporting a problem.',
+  },
+  {
+    name: 'errors[]',
+    type: 'array of { field, message }',
+    always: false,
+    description: 'Per-field problems, present on `VALIDATION_FAILED`: `field` names the input, `message` says what is wrong.',
+  },
+];
