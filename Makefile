@@ -43,12 +43,9 @@ fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 lint: deps
-	@source scripts/lib.sh && configure_build release
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
-	@changed=$$(git diff --name-only --diff-filter=AM HEAD -- '*.cpp' | grep -v _test.cpp || true); \
-	  if [ -n "$$changed" ]; then clang-tidy -p build/release --quiet $$changed; else echo "clang-tidy: no changed files"; fi
-	cd web && npm run --silent lint
-	cd tests/functional && npm ci --silent --no-audit --no-fund >/dev/null && npm run --silent typecheck
+	@scripts/deps.sh --test
+	@source scripts/lib.sh && configure_build release && cmake --build build/release --target tollgate_core >/dev/null
+	@scripts/lint.sh
 
 clean:
 	rm -rf build web/dist tollgate

@@ -2,4 +2,6 @@
 
 #include "app/app.hpp"
 
-int main(int argc, char** argv) { return tg::app::run(argc, argv, environ); }
+int main(int argc, char** argv) {
+  return tg::app::run(argc, argv, environ);
+}

@@ -4,17 +4,22 @@
 
 namespace tg::accounts {
 namespace {
-constexpr db::Query kAnyAdmin{"accounts_any_admin", "SELECT 1 FROM users WHERE role = 'ADMIN' AND status <> 'deleted' LIMIT 1"};
-constexpr db::Query kInsertUser{"accounts_insert_admin",
-                                "INSERT INTO users (email, password_hash, password_changed_at, name, role, email_verified_at) "
-                                "VALUES ($1, $2, now(), 'Administrator', 'ADMIN', now()) RETURNING id"};
-constexpr db::Query kInsertOrg{"accounts_insert_personal_org",
-                               "INSERT INTO organizations (name, personal, owner_user_id) VALUES ($1, true, $2) RETURNING id"};
-constexpr db::Query kInsertOwner{"accounts_insert_owner",
-                                 "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
-constexpr db::Query kAudit{"accounts_audit_bootstrap",
-                           "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id) "
-                           "VALUES ('system', NULL, $2, 'admin.bootstrap.created', 'user', $1)"};
+constexpr db::Query kAnyAdmin{"accounts_any_admin",
+                              "SELECT 1 FROM users WHERE role = 'ADMIN' AND status <> 'deleted' LIMIT 1"};
+constexpr db::Query kInsertUser{
+    "accounts_insert_admin",
+    "INSERT INTO users (email, password_hash, password_changed_at, name, role, email_verified_at) "
+    "VALUES ($1, $2, now(), 'Administrator', 'ADMIN', now()) RETURNING id"};
+constexpr db::Query kInsertOrg{
+    "accounts_insert_personal_org",
+    "INSERT INTO organizations (name, personal, owner_user_id) VALUES ($1, true, $2) RETURNING id"};
+constexpr db::Query kInsertOwner{
+    "accounts_insert_owner",
+    "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
+constexpr db::Query kAudit{
+    "accounts_audit_bootstrap",
+    "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id) "
+    "VALUES ('system', NULL, $2, 'admin.bootstrap.created', 'user', $1)"};
 }  // namespace
 
 Task<Result<AdminOutcome>> create_admin(db::Database& db, const AdminRequest& req) {

@@ -19,11 +19,13 @@ TEST(Password, Argon2idRoundTrip) {
   EXPECT_GE(random_password().size(), 20u);
 }
 
-constexpr db::Query kAdmin{"test_admin_row",
-                           "SELECT u.role, u.email_verified_at IS NOT NULL AS verified, u.password_hash, o.personal, m.role AS member_role "
-                           "FROM users u JOIN organizations o ON o.owner_user_id = u.id "
-                           "JOIN organization_members m ON m.organization_id = o.id AND m.user_id = u.id WHERE lower(u.email) = lower($1)"};
-constexpr db::Query kAudit{"test_admin_audit", "SELECT count(*) AS n FROM audit_log WHERE action = 'admin.bootstrap.created'"};
+constexpr db::Query kAdmin{
+    "test_admin_row",
+    "SELECT u.role, u.email_verified_at IS NOT NULL AS verified, u.password_hash, o.personal, m.role AS member_role "
+    "FROM users u JOIN organizations o ON o.owner_user_id = u.id "
+    "JOIN organization_members m ON m.organization_id = o.id AND m.user_id = u.id WHERE lower(u.email) = lower($1)"};
+constexpr db::Query kAudit{"test_admin_audit",
+                           "SELECT count(*) AS n FROM audit_log WHERE action = 'admin.bootstrap.created'"};
 
 TEST(CreateAdmin, CreatesUserOrgMembershipAndAuditOnce) {
   auto base = testing::TestDb::base_url();

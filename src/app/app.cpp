@@ -11,6 +11,9 @@
 #include <iostream>
 #include <thread>
 
+#include "accounts/bootstrap.hpp"
+#include "accounts/password.hpp"
+#include "app/routes.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/embedded.hpp"
@@ -21,9 +24,6 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/queue.hpp"
-#include "accounts/bootstrap.hpp"
-#include "accounts/password.hpp"
-#include "app/routes.hpp"
 #include "ratelimit/redis_limiter.hpp"
 
 namespace tg::app {
@@ -102,7 +102,8 @@ int cmd_migrate(const Config& cfg) {
   database.add_worker(ctx.get_executor());
   auto r = block_on(ctx, db::migrate(database, embedded::migrations()));
   if (!r) {
-    std::fprintf(stderr, "tollgate: migration failed: %s\n", r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
+    std::fprintf(stderr, "tollgate: migration failed: %s\n",
+                 r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
     return 1;
   }
   std::printf("migrations: %d applied, %zu known\n", r.value(), embedded::migrations().size());
@@ -149,7 +150,8 @@ Task<void> access_log_flusher(const std::atomic<bool>& stop) {
 
 int cmd_serve(const Config& cfg) {
   if (cfg.database_url.empty()) {
-    std::fprintf(stderr, "tollgate: configuration error: DATABASE_URL: is required (make run starts a local cluster)\n");
+    std::fprintf(stderr,
+                 "tollgate: configuration error: DATABASE_URL: is required (make run starts a local cluster)\n");
     return 2;
   }
   log::init(cfg.log_dir, log::parse_level(cfg.log_level, log::Level::info));
@@ -174,10 +176,12 @@ int cmd_serve(const Config& cfg) {
       return 2;
     }
     redis_clients = std::make_unique<PerWorker<redis::Client>>();
-    for (auto* c : raw) redis_clients->add(std::make_unique<redis::Client>(c->get_executor(), ep.value(), cfg.redis_timeout));
+    for (auto* c : raw)
+      redis_clients->add(std::make_unique<redis::Client>(c->get_executor(), ep.value(), cfg.redis_timeout));
     redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_clients);
   }
-  ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock), clock);
+  ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock),
+                                     clock);
 
   http::Router router;
   register_routes(router, RouteDeps{cfg, database, redis_clients.get()});
@@ -206,8 +210,13 @@ int cmd_serve(const Config& cfg) {
       ctx->run();
     });
   }
-  log::info("listening", {{"host", cfg.host}, {"port", port.value()}, {"threads", n}, {"env", to_string(cfg.env)},
-                          {"version", TOLLGATE_VERSION}, {"redis", !cfg.redis_url.empty()}, {"web", web.available()}});
+  log::info("listening", {{"host", cfg.host},
+                          {"port", port.value()},
+                          {"threads", n},
+                          {"env", to_string(cfg.env)},
+                          {"version", TOLLGATE_VERSION},
+                          {"redis", !cfg.redis_url.empty()},
+                          {"web", web.available()}});
   log::flush();
 
   // Graceful shutdown: stop accepting, let in-flight requests finish (bounded by SHUTDOWN_GRACE), then stop.
@@ -291,7 +300,8 @@ int cmd_create_admin(const Config& cfg, int argc, char** argv) {
       std::fprintf(stderr, "tollgate create-admin: a user with email %s already exists\n", email.c_str());
       return 1;
     }
-    std::fprintf(stderr, "tollgate create-admin: failed: %s\n", r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
+    std::fprintf(stderr, "tollgate create-admin: failed: %s\n",
+                 r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
     return 1;
   }
   if (r.value() == accounts::AdminOutcome::already_exists) {

@@ -1,5 +1,7 @@
 #pragma once
-#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>: it must come first.
+#include <utility>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -29,7 +29,7 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 // Secret variables also accept NAME_FILE (the Docker/Kubernetes secrets convention).
-const char* const kSecretVars[] = {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "STRIPE_SECRET_KEY",
+const char* const kSecretVars[] = {"DATABASE_URL",          "REDIS_URL",        "JWT_SECRET",    "STRIPE_SECRET_KEY",
                                    "STRIPE_WEBHOOK_SECRET", "SENDGRID_API_KEY", "ADMIN_PASSWORD"};
 
 Error bad(const std::string& var, const std::string& why) {
@@ -171,7 +171,8 @@ Result<Config> load_config(const EnvMap& input) {
     std::string file_var = std::string(name) + "_FILE";
     auto it = env.find(file_var);
     if (it == env.end() || it->second.empty()) continue;
-    if (env.count(name) && !env[name].empty()) return bad(file_var, std::string("both ") + name + " and " + file_var + " are set");
+    if (env.count(name) && !env[name].empty())
+      return bad(file_var, std::string("both ") + name + " and " + file_var + " are set");
     auto text = read_file(it->second);
     if (!text) return bad(file_var, "cannot read file " + it->second);
     env[name] = trim(*text);
@@ -184,10 +185,14 @@ Result<Config> load_config(const EnvMap& input) {
 
   Config c;
   if (auto v = get("TOLLGATE_ENV")) {
-    if (*v == "development" || v->empty()) c.env = Environment::development;
-    else if (*v == "test") c.env = Environment::test;
-    else if (*v == "production") c.env = Environment::production;
-    else return bad("TOLLGATE_ENV", "must be development, test or production (got '" + *v + "')");
+    if (*v == "development" || v->empty())
+      c.env = Environment::development;
+    else if (*v == "test")
+      c.env = Environment::test;
+    else if (*v == "production")
+      c.env = Environment::production;
+    else
+      return bad("TOLLGATE_ENV", "must be development, test or production (got '" + *v + "')");
   }
   const bool prod = c.env == Environment::production;
   c.host = get("HOST").value_or(prod ? "0.0.0.0" : "127.0.0.1");
@@ -203,7 +208,8 @@ Result<Config> load_config(const EnvMap& input) {
   }
   c.database_url = get("DATABASE_URL").value_or("");
   c.redis_url = get("REDIS_URL").value_or("");
-  if (!c.redis_url.empty() && c.redis_url.rfind("redis://", 0) != 0) return bad("REDIS_URL", "must start with redis://");
+  if (!c.redis_url.empty() && c.redis_url.rfind("redis://", 0) != 0)
+    return bad("REDIS_URL", "must start with redis://");
   c.auto_migrate = !prod;
   if (auto v = get("AUTO_MIGRATE")) {
     if (!parse_bool(*v, c.auto_migrate)) return bad("AUTO_MIGRATE", "must be true or false");
@@ -231,10 +237,12 @@ Result<Config> load_config(const EnvMap& input) {
   if (auto e = dur("JWT_EXPIRY", c.jwt_expiry, std::chrono::seconds(30))) return *e;
   if (auto e = dur("JWT_REFRESH_EXPIRY", c.jwt_refresh_expiry, std::chrono::minutes(5))) return *e;
   if (auto v = get("DB_POOL_SIZE")) {
-    if (!parse_int(*v, c.db_pool_size) || c.db_pool_size < 1 || c.db_pool_size > 500) return bad("DB_POOL_SIZE", "must be 1-500");
+    if (!parse_int(*v, c.db_pool_size) || c.db_pool_size < 1 || c.db_pool_size > 500)
+      return bad("DB_POOL_SIZE", "must be 1-500");
   }
   if (auto v = get("BODY_LIMIT")) {
-    if (!parse_int(*v, c.body_limit) || c.body_limit < 1024 || c.body_limit > (1u << 30)) return bad("BODY_LIMIT", "must be bytes, 1024 to 1073741824");
+    if (!parse_int(*v, c.body_limit) || c.body_limit < 1024 || c.body_limit > (1u << 30))
+      return bad("BODY_LIMIT", "must be bytes, 1024 to 1073741824");
   }
   for (auto [k, out] : {std::pair<const char*, std::int64_t*>{"RATE_LIMIT_IP_MAX", &c.ip_limit.max},
                         {"RATE_LIMIT_USER_MAX", &c.user_limit.max}}) {
@@ -245,7 +253,8 @@ Result<Config> load_config(const EnvMap& input) {
   if (auto v = get("CORS_ORIGINS")) {
     for (auto& o : split_list(*v)) {
       if (o == "*" || o == "null") return bad("CORS_ORIGINS", "list exact origins; '*' and 'null' are not allowed");
-      if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) return bad("CORS_ORIGINS", "'" + o + "' is not an http(s) origin");
+      if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0)
+        return bad("CORS_ORIGINS", "'" + o + "' is not an http(s) origin");
       while (!o.empty() && o.back() == '/') o.pop_back();
       c.cors_origins.push_back(o);
     }
@@ -275,7 +284,8 @@ Result<Config> load_config(const EnvMap& input) {
     return bad("LOG_LEVEL", "must be debug, info, warn or error");
   }
   c.jwt_secret = get("JWT_SECRET").value_or("");
-  if (c.jwt_secret.empty()) return bad("JWT_SECRET", "is required (development mode generates one in VAR_DIR/secrets.env)");
+  if (c.jwt_secret.empty())
+    return bad("JWT_SECRET", "is required (development mode generates one in VAR_DIR/secrets.env)");
   if (prod) {
     static const char* weak[] = {"your-secret-key", "secret", "changeme", "change-me", "password", "jwt-secret"};
     for (auto* w : weak) {

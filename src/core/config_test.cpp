@@ -9,7 +9,9 @@
 namespace tg {
 namespace {
 
-EnvMap base() { return {{"JWT_SECRET", "dev-secret"}, {"DATABASE_URL", "postgresql://localhost/x"}}; }
+EnvMap base() {
+  return {{"JWT_SECRET", "dev-secret"}, {"DATABASE_URL", "postgresql://localhost/x"}};
+}
 
 TEST(Config, DefaultsFollowTheSeed) {
   auto c = load_config(base());
@@ -28,18 +30,18 @@ TEST(Config, DefaultsFollowTheSeed) {
 
 TEST(Config, ErrorsNameTheVariable) {
   for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{{"PORT", "70000"},
-                                                                       {"PORT", "abc"},
-                                                                       {"THREADS", "0"},
-                                                                       {"TOLLGATE_ENV", "staging"},
-                                                                       {"RATE_LIMIT_IP_WINDOW", "15 minutes"},
-                                                                       {"RATE_LIMIT_IP_MAX", "-1"},
-                                                                       {"CORS_ORIGINS", "*"},
-                                                                       {"CORS_ORIGINS", "null"},
-                                                                       {"CORS_ORIGINS", "example.com"},
-                                                                       {"TRUSTED_PROXIES", "10.0.0.0/33"},
-                                                                       {"REDIS_URL", "http://x"},
-                                                                       {"LOG_LEVEL", "loud"},
-                                                                       {"AUTO_MIGRATE", "maybe"}}) {
+                                                                      {"PORT", "abc"},
+                                                                      {"THREADS", "0"},
+                                                                      {"TOLLGATE_ENV", "staging"},
+                                                                      {"RATE_LIMIT_IP_WINDOW", "15 minutes"},
+                                                                      {"RATE_LIMIT_IP_MAX", "-1"},
+                                                                      {"CORS_ORIGINS", "*"},
+                                                                      {"CORS_ORIGINS", "null"},
+                                                                      {"CORS_ORIGINS", "example.com"},
+                                                                      {"TRUSTED_PROXIES", "10.0.0.0/33"},
+                                                                      {"REDIS_URL", "http://x"},
+                                                                      {"LOG_LEVEL", "loud"},
+                                                                      {"AUTO_MIGRATE", "maybe"}}) {
     auto env = base();
     env[k] = v;
     auto c = load_config(env);

@@ -54,8 +54,8 @@ void init(const std::string& log_dir, Level min_level, bool to_stdout) {
     std::error_code ec;
     std::filesystem::create_directories(log_dir, ec);
     if (!ec) {
-      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(log_dir + "/combined.log",
-                                                                             10 * 1024 * 1024, 5));
+      sinks.push_back(
+          std::make_shared<spdlog::sinks::rotating_file_sink_mt>(log_dir + "/combined.log", 10 * 1024 * 1024, 5));
       auto err = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(log_dir + "/error.log", 10 * 1024 * 1024, 5);
       err->set_level(spdlog::level::err);
       sinks.push_back(err);
@@ -68,7 +68,9 @@ void init(const std::string& log_dir, Level min_level, bool to_stdout) {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
-bool enabled(Level level) { return level >= g_min; }
+bool enabled(Level level) {
+  return level >= g_min;
+}
 
 void write(Level level, std::string_view msg, nlohmann::json fields) {
   if (!enabled(level)) return;
@@ -109,15 +111,19 @@ void access(std::string line) {
 void flush_access() {
   if (t_access_batch.empty()) return;
   t_access_batch.pop_back();  // the sink ends the record with a newline
-  if (g_logger) g_logger->log(spdlog::level::info, t_access_batch);
-  else std::fprintf(stderr, "%s\n", t_access_batch.c_str());
+  if (g_logger)
+    g_logger->log(spdlog::level::info, t_access_batch);
+  else
+    std::fprintf(stderr, "%s\n", t_access_batch.c_str());
   t_access_batch.clear();
 }
 
 void raw(Level level, std::string line) {
   if (!enabled(level)) return;
-  if (g_logger) g_logger->log(to_spd(level), line);
-  else std::fprintf(stderr, "%s\n", line.c_str());
+  if (g_logger)
+    g_logger->log(to_spd(level), line);
+  else
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -31,18 +31,25 @@ std::int64_t Rows::integer(int row, const char* name) const {
 }
 
 Error map_error(const PGresult* res, const PGconn* conn) {
-  std::string state = res ? (PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "") : "";
+  std::string state =
+      res ? (PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "") : "";
   std::string msg = res ? PQresultErrorMessage(res) : (conn ? PQerrorMessage(conn) : "no connection");
   const char* constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : nullptr;
   Error e;
-  if (state == "23505") e = Error::of(ErrorCode::Conflict, "The resource already exists.");
-  else if (state == "23503") e = Error::of(ErrorCode::Conflict, "A referenced resource does not exist or is still in use.");
-  else if (state == "40001" || state == "40P01") e = Error::of(ErrorCode::Conflict, "Concurrent update; retry the request.");
-  else if (state.rfind("22", 0) == 0 || state == "23502" || state == "23514") e = Error::of(ErrorCode::ValidationFailed, "A value is out of range or invalid.");
-  else if (state == "57014") e = Error::of(ErrorCode::ServiceUnavailable, "The database took too long to answer.");
+  if (state == "23505")
+    e = Error::of(ErrorCode::Conflict, "The resource already exists.");
+  else if (state == "23503")
+    e = Error::of(ErrorCode::Conflict, "A referenced resource does not exist or is still in use.");
+  else if (state == "40001" || state == "40P01")
+    e = Error::of(ErrorCode::Conflict, "Concurrent update; retry the request.");
+  else if (state.rfind("22", 0) == 0 || state == "23502" || state == "23514")
+    e = Error::of(ErrorCode::ValidationFailed, "A value is out of range or invalid.");
+  else if (state == "57014")
+    e = Error::of(ErrorCode::ServiceUnavailable, "The database took too long to answer.");
   else if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" || state.empty())
     e = Error::of(ErrorCode::ServiceUnavailable, "The database is unavailable.");
-  else e = Error::of(ErrorCode::Internal);
+  else
+    e = Error::of(ErrorCode::Internal);
   e.cause = "sqlstate=" + state + (constraint ? std::string(" constraint=") + constraint : "") + " " + msg;
   while (!e.cause.empty() && (e.cause.back() == '\n' || e.cause.back() == ' ')) e.cause.pop_back();
   return e;
@@ -60,7 +67,9 @@ void observe_query(const char* name, double seconds, bool ok) {
   if (!ok) {
     static thread_local std::map<const char*, metrics::Counter*> errs;
     auto& c = errs[name];
-    if (!c) c = &metrics::registry().counter("tollgate_db_query_errors_total", "Failed queries by named query", {{"query", name}});
+    if (!c)
+      c = &metrics::registry().counter("tollgate_db_query_errors_total", "Failed queries by named query",
+                                       {{"query", name}});
     c->inc();
   }
 }
@@ -101,7 +110,9 @@ Task<bool> wait_on(asio::posix::stream_descriptor& sd, bool write, Clock::time_p
 }
 }  // namespace
 
-Task<bool> Connection::wait(bool write, Clock::time_point deadline) { return wait_on(sd_, write, deadline); }
+Task<bool> Connection::wait(bool write, Clock::time_point deadline) {
+  return wait_on(sd_, write, deadline);
+}
 
 Task<Result<Rows>> Connection::collect(Clock::time_point deadline, const char* name) {
   // Flush the outgoing query, then read until libpq has every result.
@@ -186,7 +197,9 @@ Lease& Lease::operator=(Lease&& o) noexcept {
   return *this;
 }
 
-Lease::~Lease() { release(); }
+Lease::~Lease() {
+  release();
+}
 
 void Lease::release() {
   if (pool_ && conn_) pool_->give_back(std::move(conn_));
@@ -221,7 +234,10 @@ Task<Result<std::unique_ptr<Connection>>> Pool::dial(Clock::time_point deadline)
   if (PQsetnonblocking(conn, 1) != 0) co_return fail("nonblocking");
   // Server notices ("relation already exists, skipping") go to the debug log, not to stderr.
   PQsetNoticeProcessor(
-      conn, [](void*, const char* message) { log::debug("postgres notice", {{"notice", std::string(message)}}); },
+      conn,
+      [](void*, const char* message) {
+        log::debug("postgres notice", {{"notice", std::string(message)}});
+      },
       nullptr);
   co_return std::make_unique<Connection>(ex_, conn);
 }
@@ -329,13 +345,13 @@ PoolStats Database::stats() const {
 }
 
 void Database::register_metrics() {
-  metrics::registry().collector("tollgate_db_pool_connections", "Database pool connections by state", "gauge",
-                                [this](std::string& out) {
-                                  auto s = stats();
-                                  out += "tollgate_db_pool_connections{state=\"open\"} " + std::to_string(s.size) + "\n";
-                                  out += "tollgate_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
-                                  out += "tollgate_db_pool_connections{state=\"waiting\"} " + std::to_string(s.waiting) + "\n";
-                                });
+  metrics::registry().collector(
+      "tollgate_db_pool_connections", "Database pool connections by state", "gauge", [this](std::string& out) {
+        auto s = stats();
+        out += "tollgate_db_pool_connections{state=\"open\"} " + std::to_string(s.size) + "\n";
+        out += "tollgate_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
+        out += "tollgate_db_pool_connections{state=\"waiting\"} " + std::to_string(s.waiting) + "\n";
+      });
 }
 
 Task<Result<Rows>> Transaction::query(const Query& q, Params params) {

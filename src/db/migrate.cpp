@@ -10,8 +10,7 @@ constexpr Query kEnsureTable{"migrate_ensure_table",
                              "NULL, applied_at timestamptz NOT NULL DEFAULT now())"};
 constexpr Query kIsApplied{"migrate_is_applied", "SELECT 1 FROM schema_migrations WHERE version = $1"};
 constexpr Query kRecord{"migrate_record", "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)"};
-constexpr Query kApplied{"migrate_applied",
-                         "SELECT version FROM schema_migrations WHERE version = ANY($1::int[])"};
+constexpr Query kApplied{"migrate_applied", "SELECT version FROM schema_migrations WHERE version = ANY($1::int[])"};
 constexpr Query kTableExists{"migrate_table_exists", "SELECT to_regclass('schema_migrations') IS NOT NULL AS present"};
 }  // namespace
 

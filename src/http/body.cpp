@@ -15,10 +15,14 @@ bool valid_utf8(std::string_view s) {
     }
     std::size_t len;
     std::uint32_t cp;
-    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
-    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
-    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
-    else return false;
+    if ((c & 0xE0) == 0xC0)
+      len = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+      len = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+      len = 4, cp = c & 0x07;
+    else
+      return false;
     if (i + len > n) return false;
     for (std::size_t k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return false;
@@ -75,8 +79,10 @@ std::string Validator::string(const char* field, bool required, std::size_t min_
     return {};
   }
   const auto& s = it->get_ref<const std::string&>();
-  if (s.size() < min_len) fail(field, min_len == 1 ? "must not be empty" : "must be at least " + std::to_string(min_len) + " characters");
-  else if (s.size() > max_len) fail(field, "must be at most " + std::to_string(max_len) + " characters");
+  if (s.size() < min_len)
+    fail(field, min_len == 1 ? "must not be empty" : "must be at least " + std::to_string(min_len) + " characters");
+  else if (s.size() > max_len)
+    fail(field, "must be at most " + std::to_string(max_len) + " characters");
   return s;
 }
 

@@ -12,7 +12,8 @@ bool valid_utf8(std::string_view s);
 
 // Parses a JSON object body: 415 unless Content-Type is application/json (or +json), 400 on bad UTF-8 or
 // syntax, 422 when `strict_fields` is non-empty and the object has a key outside it.
-Result<nlohmann::json> json_object_body(const Request& req, std::initializer_list<std::string_view> allowed_fields = {});
+Result<nlohmann::json> json_object_body(const Request& req,
+                                        std::initializer_list<std::string_view> allowed_fields = {});
 
 // Small validation helper that gathers field errors and yields one 422.
 class Validator {

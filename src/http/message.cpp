@@ -39,8 +39,7 @@ std::string url_decode(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 &&
-               hexval(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
       out += static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
       i += 2;
     } else {
@@ -75,7 +74,9 @@ void Response::set(std::string name, std::string value) {
   headers.emplace_back(std::move(name), std::move(value));
 }
 
-void Response::add(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+void Response::add(std::string name, std::string value) {
+  headers.emplace_back(std::move(name), std::move(value));
+}
 
 const std::string* Response::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {

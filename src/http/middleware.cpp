@@ -155,8 +155,10 @@ std::string security_header_block(const Config& cfg) {
 void rate_limit_headers(const ratelimit::Decision& d, const char* policy, std::int64_t window_s, std::int64_t now_s,
                         Response& res) {
   const std::int64_t reset_s = (d.reset_ms + 999) / 1000;
-  res.set("RateLimit-Policy", std::string("\"") + policy + "\";q=" + std::to_string(d.limit) + ";w=" + std::to_string(window_s));
-  res.set("RateLimit", std::string("\"") + policy + "\";r=" + std::to_string(d.remaining) + ";t=" + std::to_string(reset_s));
+  res.set("RateLimit-Policy",
+          std::string("\"") + policy + "\";q=" + std::to_string(d.limit) + ";w=" + std::to_string(window_s));
+  res.set("RateLimit",
+          std::string("\"") + policy + "\";r=" + std::to_string(d.remaining) + ";t=" + std::to_string(reset_s));
   res.set("X-RateLimit-Limit", std::to_string(d.limit));
   res.set("X-RateLimit-Remaining", std::to_string(d.remaining));
   res.set("X-RateLimit-Reset", std::to_string(now_s + reset_s));

@@ -45,7 +45,8 @@ void record(const Request& req, int status, double seconds) {
         &metrics::registry().counter("tollgate_http_requests_total", "HTTP requests by route, method and status",
                                      {{"route", r}, {"method", req.method}, {"status", std::to_string(status)}}),
         &metrics::registry().histogram("tollgate_http_request_duration_seconds",
-                                       "HTTP request latency by route and method", {{"route", r}, {"method", req.method}})};
+                                       "HTTP request latency by route and method",
+                                       {{"route", r}, {"method", req.method}})};
     it = cache.emplace(SeriesKey{route.data(), route.size(), *methods.back(), status}, slot).first;
   }
   auto& slot = it->second;
@@ -61,7 +62,12 @@ bool known_method(const std::string& m) {
 
 Pipeline::Pipeline(const Config& cfg, const Router& router, ratelimit::RateLimiter& limiter, const Clock& clock,
                    const StaticFiles* web)
-    : cfg_(cfg), router_(router), limiter_(limiter), clock_(clock), web_(web), security_block_(security_header_block(cfg)) {}
+    : cfg_(cfg),
+      router_(router),
+      limiter_(limiter),
+      clock_(clock),
+      web_(web),
+      security_block_(security_header_block(cfg)) {}
 
 void Pipeline::prepare(Request& req) {
   req.request_id = request_id_for(req);
@@ -125,7 +131,8 @@ Task<Response> Pipeline::handle(Request& req) {
         res = co_await match.route->handler(req);
       } catch (const std::exception& e) {
         // Handlers return errors as values; this is the last line of defence, never the plan.
-        log::error("handler threw", {{"requestId", req.request_id}, {"route", std::string(req.route)}, {"what", e.what()}});
+        log::error("handler threw",
+                   {{"requestId", req.request_id}, {"route", std::string(req.route)}, {"what", e.what()}});
         res = problem(Error::of(ErrorCode::Internal), req.request_id);
       }
       break;
@@ -135,9 +142,10 @@ Task<Response> Pipeline::handle(Request& req) {
         res = Response::empty(204);
         res.set("Allow", match.allow);
       } else {
-        res = problem(Error::of(ErrorCode::MethodNotAllowed, req.method + " is not allowed on " + req.path.substr(0, 200) + ".")
-                          .with_header("Allow", match.allow),
-                      req.request_id);
+        res = problem(
+            Error::of(ErrorCode::MethodNotAllowed, req.method + " is not allowed on " + req.path.substr(0, 200) + ".")
+                .with_header("Allow", match.allow),
+            req.request_id);
       }
       break;
     }
@@ -201,8 +209,10 @@ void Pipeline::finish(Request& req, Response& res, std::chrono::steady_clock::ti
       log::append_json_string(line, req.account_id);
     }
     line += '}';
-    if (level == log::Level::info) log::access(std::move(line));
-    else log::raw(level, std::move(line));
+    if (level == log::Level::info)
+      log::access(std::move(line));
+    else
+      log::raw(level, std::move(line));
   }
 }
 

@@ -9,8 +9,10 @@ void Router::add(std::string method, std::string pattern, Handler handler, bool 
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), documented});
   // Indices stay valid as routes_ grows; the pointers handed out by match() are taken after set-up.
   std::size_t idx = routes_.size() - 1;
-  if (is_static) static_[routes_[idx].pattern].push_back(idx);
-  else dynamic_.push_back(idx);
+  if (is_static)
+    static_[routes_[idx].pattern].push_back(idx);
+  else
+    dynamic_.push_back(idx);
 }
 
 bool Router::match_pattern(std::string_view pattern, std::string_view path,

@@ -4,8 +4,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <array>
@@ -51,8 +51,10 @@ Request to_request(const bhttp::request<bhttp::string_body>& msg, const std::str
 }
 
 std::optional<Error> parse_error(const boost::system::error_code& ec) {
-  if (ec == bhttp::error::body_limit) return Error::of(ErrorCode::PayloadTooLarge, "The request body is larger than allowed.");
-  if (ec == bhttp::error::header_limit) return Error::of(ErrorCode::HeadersTooLarge, "The request headers are too large.");
+  if (ec == bhttp::error::body_limit)
+    return Error::of(ErrorCode::PayloadTooLarge, "The request body is larger than allowed.");
+  if (ec == bhttp::error::header_limit)
+    return Error::of(ErrorCode::HeadersTooLarge, "The request headers are too large.");
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
     return Error::of(ErrorCode::BadRequest, "The request could not be parsed as HTTP/1.1.");
   }
@@ -85,8 +87,10 @@ std::string serialize_head(const Response& res, bool head_only, bool keep_alive,
     out += std::to_string(res.body.size());
     out += "\r\n";
   }
-  if (!keep_alive) out += "Connection: close\r\n";
-  else if (version == 10) out += "Connection: keep-alive\r\n";
+  if (!keep_alive)
+    out += "Connection: close\r\n";
+  else if (version == 10)
+    out += "Connection: keep-alive\r\n";
   out += "\r\n";
   (void)head_only;
   return out;
@@ -108,7 +112,8 @@ Task<void> Server::Impl::session(tcp::socket socket) {
     auto ep = socket.remote_endpoint(ec);
     if (ec) co_return;
     auto addr = ep.address();
-    if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
     peer = addr.to_string();
   }
   socket.set_option(tcp::no_delay(true), ec);
@@ -149,7 +154,8 @@ Task<void> Server::Impl::session(tcp::socket socket) {
         std::size_t drained = 0;
         char sink[16384];
         while (!wec && drained < 64 * 1024 * 1024) {
-          drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, wec));
+          drained +=
+              co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, wec));
         }
       }
       break;
@@ -203,7 +209,8 @@ Result<std::uint16_t> Server::listen(const std::vector<asio::io_context*>& conte
     if (!ec) acc->bind(ep, ec);
     if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      Error e = Error::of(ErrorCode::Internal, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+      Error e =
+          Error::of(ErrorCode::Internal, "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
       e.cause = ec.message();
       return e;
     }

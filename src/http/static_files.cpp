@@ -11,13 +11,23 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string mime(const std::string& ext) {
-  static const std::unordered_map<std::string, std::string> m = {
-      {".html", "text/html; charset=utf-8"}, {".js", "application/javascript"}, {".mjs", "application/javascript"},
-      {".css", "text/css; charset=utf-8"},   {".json", "application/json"},     {".svg", "image/svg+xml"},
-      {".png", "image/png"},                 {".jpg", "image/jpeg"},            {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},                 {".ico", "image/x-icon"},          {".webp", "image/webp"},
-      {".woff", "font/woff"},                {".woff2", "font/woff2"},          {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"},          {".webmanifest", "application/manifest+json"}};
+  static const std::unordered_map<std::string, std::string> m = {{".html", "text/html; charset=utf-8"},
+                                                                 {".js", "application/javascript"},
+                                                                 {".mjs", "application/javascript"},
+                                                                 {".css", "text/css; charset=utf-8"},
+                                                                 {".json", "application/json"},
+                                                                 {".svg", "image/svg+xml"},
+                                                                 {".png", "image/png"},
+                                                                 {".jpg", "image/jpeg"},
+                                                                 {".jpeg", "image/jpeg"},
+                                                                 {".gif", "image/gif"},
+                                                                 {".ico", "image/x-icon"},
+                                                                 {".webp", "image/webp"},
+                                                                 {".woff", "font/woff"},
+                                                                 {".woff2", "font/woff2"},
+                                                                 {".txt", "text/plain; charset=utf-8"},
+                                                                 {".map", "application/json"},
+                                                                 {".webmanifest", "application/manifest+json"}};
   auto it = m.find(ext);
   return it == m.end() ? "application/octet-stream" : it->second;
 }
@@ -26,7 +36,8 @@ std::string mime(const std::string& ext) {
 StaticFiles::StaticFiles(const std::string& root) {
   std::error_code ec;
   if (root.empty() || !fs::is_directory(root, ec)) return;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     std::ifstream in(it->path(), std::ios::binary);
     std::stringstream ss;
@@ -67,7 +78,8 @@ std::optional<Response> StaticFiles::serve(const Request& req) const {
   // A missing asset is a real 404; anything else is a client-side route.
   if (!index_ || req.path.rfind("/assets/", 0) == 0) return std::nullopt;
   const auto* accept = req.header("accept");
-  if (accept && accept->find("text/html") == std::string::npos && accept->find("*/*") == std::string::npos) return std::nullopt;
+  if (accept && accept->find("text/html") == std::string::npos && accept->find("*/*") == std::string::npos)
+    return std::nullopt;
   return respond(req, *index_);
 }
 

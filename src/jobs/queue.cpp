@@ -12,19 +12,21 @@ constexpr db::Query kEnqueue{"jobs_enqueue",
                              "VALUES ($1, $2::jsonb, $3, now() + make_interval(secs => $4::int)) "
                              "ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key "
                              "RETURNING id"};
-constexpr db::Query kDequeue{"jobs_dequeue",
-                             "UPDATE jobs SET status = 'running', locked_at = now(), locked_by = $1, attempts = attempts + 1 "
-                             "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() "
-                             "ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                             "RETURNING id, kind, payload::text AS payload, attempts, max_attempts"};
+constexpr db::Query kDequeue{
+    "jobs_dequeue",
+    "UPDATE jobs SET status = 'running', locked_at = now(), locked_by = $1, attempts = attempts + 1 "
+    "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() "
+    "ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
+    "RETURNING id, kind, payload::text AS payload, attempts, max_attempts"};
 constexpr db::Query kDone{"jobs_done",
                           "UPDATE jobs SET status = 'done', finished_at = now(), locked_at = NULL, locked_by = NULL, "
                           "last_error = NULL WHERE id = $1"};
-constexpr db::Query kRetry{"jobs_retry",
-                           "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
-                           "run_at = now() + make_interval(secs => $2::int), last_error = left($3, 2000), locked_at = NULL, "
-                           "locked_by = NULL, finished_at = CASE WHEN attempts >= max_attempts THEN now() END "
-                           "WHERE id = $1 RETURNING status"};
+constexpr db::Query kRetry{
+    "jobs_retry",
+    "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
+    "run_at = now() + make_interval(secs => $2::int), last_error = left($3, 2000), locked_at = NULL, "
+    "locked_by = NULL, finished_at = CASE WHEN attempts >= max_attempts THEN now() END "
+    "WHERE id = $1 RETURNING status"};
 // A worker that died mid-job leaves it 'running'; after 5 minutes it is handed out again.
 constexpr db::Query kReap{"jobs_reap",
                           "UPDATE jobs SET status = 'queued', locked_at = NULL, locked_by = NULL "
@@ -44,7 +46,9 @@ std::chrono::seconds backoff(int attempts) {
 
 Queue::Queue(db::Database& db, std::string worker_name) : db_(db), worker_(std::move(worker_name)) {}
 
-void Queue::handle(const std::string& kind, JobHandler handler) { handlers_[kind] = std::move(handler); }
+void Queue::handle(const std::string& kind, JobHandler handler) {
+  handlers_[kind] = std::move(handler);
+}
 
 Task<Result<std::int64_t>> Queue::enqueue(const std::string& kind, const nlohmann::json& payload,
                                           std::optional<std::string> key, std::chrono::seconds delay) {

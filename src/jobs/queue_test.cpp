@@ -7,7 +7,8 @@
 namespace tg::jobs {
 namespace {
 
-constexpr db::Query kJob{"test_job_row", "SELECT status, attempts, last_error, run_at > now() AS delayed FROM jobs WHERE id = $1"};
+constexpr db::Query kJob{"test_job_row",
+                         "SELECT status, attempts, last_error, run_at > now() AS delayed FROM jobs WHERE id = $1"};
 constexpr db::Query kMakeDue{"test_job_due", "UPDATE jobs SET run_at = now() WHERE id = $1"};
 
 TEST(Backoff, DoublesAndCaps) {

@@ -26,9 +26,8 @@ Task<Response> readiness(OpsDeps d) {
     checks["database"] = {{"status", "up"}, {"latencyMs", std::round(ms * 100) / 100}};
     auto m = co_await db::migration_status(d.db, embedded::migrations());
     if (m) {
-      checks["migrations"] = {{"status", m->current() ? "current" : "pending"},
-                              {"applied", m->applied},
-                              {"expected", m->expected}};
+      checks["migrations"] = {
+          {"status", m->current() ? "current" : "pending"}, {"applied", m->applied}, {"expected", m->expected}};
       ready = m->current();
     } else {
       checks["migrations"] = {{"status", "unknown"}};
@@ -73,7 +72,8 @@ void register_routes(http::Router& router, OpsDeps d) {
     co_return r;
   });
   router.add("GET", "/api/version", [d](Request&) -> Task<Response> {
-    co_return Response::json(200, {{"name", "tollgate"}, {"version", TOLLGATE_VERSION}, {"environment", to_string(d.cfg.env)}});
+    co_return Response::json(
+        200, {{"name", "tollgate"}, {"version", TOLLGATE_VERSION}, {"environment", to_string(d.cfg.env)}});
   });
   router.add("POST", "/api/client-errors", [](Request& req) -> Task<Response> {
     auto body = http::json_object_body(req, {"message", "stack", "url", "userAgent"});
@@ -84,10 +84,15 @@ void register_routes(http::Router& router, OpsDeps d) {
     auto url = v.string("url", false, 0, 2000);
     auto ua = v.string("userAgent", false, 0, 500);
     if (!v.ok()) co_return http::problem(v.error(), req.request_id);
-    static auto& reports = metrics::registry().counter("tollgate_client_errors_total", "Errors reported by the dashboard");
+    static auto& reports =
+        metrics::registry().counter("tollgate_client_errors_total", "Errors reported by the dashboard");
     reports.inc();
-    log::warn("client error", {{"requestId", req.request_id}, {"message", message}, {"url", url}, {"userAgent", ua},
-                               {"stack", stack.substr(0, 4000)}, {"ip", req.client_ip}});
+    log::warn("client error", {{"requestId", req.request_id},
+                               {"message", message},
+                               {"url", url},
+                               {"userAgent", ua},
+                               {"stack", stack.substr(0, 4000)},
+                               {"ip", req.client_ip}});
     co_return Response::json(202, {{"accepted", true}});
   });
   if (d.cfg.test_hooks) {

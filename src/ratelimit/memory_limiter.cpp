@@ -17,8 +17,10 @@ Decision MemoryLimiter::hit_now(const std::string& key, const LimitRule& rule, s
   if (++s.ops % 4096 == 0) {
     // Entries idle for two windows carry no weight any more.
     for (auto it = s.map.begin(); it != s.map.end();) {
-      if (now - it->second.window_start >= 2 * it->second.window_ms) it = s.map.erase(it);
-      else ++it;
+      if (now - it->second.window_start >= 2 * it->second.window_ms)
+        it = s.map.erase(it);
+      else
+        ++it;
     }
   }
   Entry& e = s.map[key];

@@ -47,14 +47,21 @@ const std::string& script_sha() {
   static const std::string sha = sha1_hex(kScript);
   return sha;
 }
-std::string redis_key(const std::string& key) { return "tg:rl:{" + key + "}"; }
+std::string redis_key(const std::string& key) {
+  return "tg:rl:{" + key + "}";
+}
 
 }  // namespace
 
 Task<Result<Decision>> RedisLimiter::hit(const std::string& key, const LimitRule& rule, std::int64_t cost) {
   auto& client = clients_.local();
-  std::vector<std::string> args = {"EVALSHA", script_sha(), "1", redis_key(key), std::to_string(rule.window.count()),
-                                   std::to_string(rule.max), std::to_string(cost)};
+  std::vector<std::string> args = {"EVALSHA",
+                                   script_sha(),
+                                   "1",
+                                   redis_key(key),
+                                   std::to_string(rule.window.count()),
+                                   std::to_string(rule.max),
+                                   std::to_string(cost)};
   auto reply = co_await client.command(args);
   if (reply && reply->type == redis::Reply::Type::error && reply->str.rfind("NOSCRIPT", 0) == 0) {
     args[0] = "EVAL";

@@ -24,7 +24,7 @@ Decision decide(const WindowState& s, std::int64_t elapsed, const LimitRule& rul
     } else {
       // prev * (w - elapsed - t) / w + curr + cost <= max  →  t = elapsed-weighted remainder.
       double t = static_cast<double>(w - elapsed) - (room - static_cast<double>(s.curr)) * static_cast<double>(w) /
-                                                         static_cast<double>(std::max<std::int64_t>(1, s.prev));
+                                                        static_cast<double>(std::max<std::int64_t>(1, s.prev));
       d.retry_after_ms = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(t)));
     }
   }

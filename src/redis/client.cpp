@@ -16,7 +16,8 @@ namespace tg::redis {
 Result<Endpoint> parse_url(const std::string& url) {
   Endpoint ep;
   std::string rest = url;
-  if (rest.rfind("redis://", 0) != 0) return Error::of(ErrorCode::ValidationFailed, "REDIS_URL: must start with redis://");
+  if (rest.rfind("redis://", 0) != 0)
+    return Error::of(ErrorCode::ValidationFailed, "REDIS_URL: must start with redis://");
   rest = rest.substr(8);
   if (auto at = rest.rfind('@'); at != std::string::npos) {
     auto cred = rest.substr(0, at);
@@ -48,10 +49,22 @@ namespace {
 Reply convert(const redisReply* r) {
   Reply out;
   switch (r->type) {
-    case REDIS_REPLY_INTEGER: out.type = Reply::Type::integer; out.integer = r->integer; break;
-    case REDIS_REPLY_STRING: out.type = Reply::Type::string; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_STATUS: out.type = Reply::Type::status; out.str.assign(r->str, r->len); break;
-    case REDIS_REPLY_ERROR: out.type = Reply::Type::error; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Type::integer;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_STRING:
+      out.type = Reply::Type::string;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Type::status;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Type::error;
+      out.str.assign(r->str, r->len);
+      break;
     case REDIS_REPLY_ARRAY:
       out.type = Reply::Type::array;
       for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
@@ -107,7 +120,8 @@ Task<void> Client::connect() {
   auto addr = asio::ip::make_address(ep_.host, ec);
   if (ec) {
     asio::ip::tcp::resolver resolver(ex_);
-    auto results = co_await resolver.async_resolve(ep_.host, std::to_string(ep_.port), asio::redirect_error(asio::use_awaitable, ec));
+    auto results = co_await resolver.async_resolve(ep_.host, std::to_string(ep_.port),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
     if (ec || results.empty()) {
       fail_all();
       co_return;
