@@ -14,6 +14,8 @@
 #include "accounts/bootstrap.hpp"
 #include "accounts/password.hpp"
 #include "app/routes.hpp"
+#include "auth/auth_handlers.hpp"
+#include <boost/asio/thread_pool.hpp>
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/embedded.hpp"
@@ -183,11 +185,24 @@ int cmd_serve(const Config& cfg) {
   ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock),
                                      clock);
 
+  jobs::Queue queue(database, "tollgate-" + std::to_string(::getpid()));
+  // Password hashing runs here, off the I/O threads; two threads bound argon2id's memory (64 MiB each).
+  asio::thread_pool cpu_pool(2);
+  auth::Jwt jwt(auth::JwtSettings{cfg.jwt_secret, "tollgate", "tollgate-api"}, clock);
+  auth::AuthRepository auth_repo(database);
+  auth::AuthSettings auth_settings;
+  auth_settings.access_ttl_seconds = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_expiry).count());
+  auth_settings.refresh_ttl_seconds =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_refresh_expiry).count());
+  auth::AuthService auth_service(auth_repo, jwt, clock, cpu_pool, auth_settings);
+  queue.handle("stripe.create_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
+
   http::Router router;
-  register_routes(router, RouteDeps{cfg, database, redis_clients.get()});
+  register_routes(router, RouteDeps{cfg, database, redis_clients.get(), &auth_service});
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
   http::Pipeline pipeline(cfg, router, limiter, clock, web.available() ? &web : nullptr);
+  pipeline.set_identify([&jwt](http::Request& req) { auth::identify(jwt, req); });
   http::Server server(cfg, pipeline);
   auto port = server.listen(raw);
   if (!port) {
@@ -196,7 +211,6 @@ int cmd_serve(const Config& cfg) {
   }
 
   std::atomic<bool> stopping{false};
-  jobs::Queue queue(database, "tollgate-" + std::to_string(::getpid()));
   queue.handle("noop", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
   asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, stopping), asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);

@@ -4,12 +4,17 @@
 #include "http/router.hpp"
 #include "redis/client.hpp"
 
+namespace tg::auth {
+class AuthService;
+}
+
 namespace tg::app {
 
 struct RouteDeps {
   const Config& cfg;
   db::Database& db;
   PerWorker<redis::Client>* redis;  // null without REDIS_URL
+  auth::AuthService* auth;          // null in tests that only check the ops routes
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

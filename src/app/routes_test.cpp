@@ -4,7 +4,9 @@
 
 #include <set>
 
+#include "auth/auth_service.hpp"
 #include "core/embedded.hpp"
+#include <boost/asio/thread_pool.hpp>
 
 namespace tg::app {
 namespace {
@@ -14,8 +16,13 @@ TEST(Contract, RouterAndSpecAgree) {
   Config cfg;
   cfg.jwt_secret = "x";
   db::Database db(db::PoolOptions{"postgresql://127.0.0.1:1/none", 1, {}, {}});
+  SystemClock clock;
+  asio::thread_pool cpu(1);
+  auth::Jwt jwt(auth::JwtSettings{"x"}, clock);
+  auth::AuthRepository repo(db);
+  auth::AuthService auth(repo, jwt, clock, cpu, auth::AuthSettings{});
   http::Router router;
-  register_routes(router, RouteDeps{cfg, db, nullptr});
+  register_routes(router, RouteDeps{cfg, db, nullptr, &auth});
 
   std::set<std::string> routed;
   for (const auto& r : router.routes()) {
@@ -52,7 +59,7 @@ TEST(Contract, TestHooksAreNotPartOfIt) {
   cfg.test_hooks = true;
   db::Database db(db::PoolOptions{"postgresql://127.0.0.1:1/none", 1, {}, {}});
   http::Router router;
-  register_routes(router, RouteDeps{cfg, db, nullptr});
+  register_routes(router, RouteDeps{cfg, db, nullptr, nullptr});
   bool found = false;
   for (const auto& r : router.routes()) {
     if (r.pattern.rfind("/__test/", 0) == 0) {

@@ -2,7 +2,11 @@
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>: it must come first.
 #include <utility>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -56,5 +60,23 @@ class Signal {
   asio::steady_timer timer_;
   bool fired_ = false;
 };
+
+// Runs CPU-heavy work (argon2id) on a separate pool so it never stalls an I/O thread, then resumes the caller on
+// its own executor. Deliberately not a coroutine itself: GCC 12 destroys a coroutine parameter twice when a
+// lambda init-captures it by move.
+template <class T, class Pool, class F>
+Task<T> run_blocking(Pool& pool, F fn) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      [&pool](auto handler, F f) {
+        auto ex = asio::get_associated_executor(handler);
+        asio::post(pool, [handler = std::move(handler), ex, f = std::move(f)]() mutable {
+          T result = f();
+          asio::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
+            handler(std::move(result));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(fn));
+}
 
 }  // namespace tg

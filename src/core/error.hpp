@@ -41,7 +41,15 @@ struct Error {
   // Internal cause (SQLSTATE, constraint, library message): logged, never rendered to clients.
   std::string cause;
 
-  static Error of(ErrorCode c, std::string d = {}) { return Error{c, std::move(d), {}, {}, {}}; }
+  // A domain-specific stable code (e.g. "INVALID_CREDENTIALS") replacing the generic one of `code`.
+  std::string public_code;
+
+  static Error of(ErrorCode c, std::string d = {}) { return Error{c, std::move(d), {}, {}, {}, {}}; }
+  static Error coded(ErrorCode c, std::string public_code_, std::string d) {
+    Error e = of(c, std::move(d));
+    e.public_code = std::move(public_code_);
+    return e;
+  }
   Error& with_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;

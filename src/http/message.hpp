@@ -29,6 +29,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> params;
   std::string user_id;     // set by auth once known, for logs and the per-user limiter
   std::string account_id;  // active organization, when known
+  std::string role;        // USER / ADMIN, when authenticated
   bool keep_alive = true;
 
   const std::string* header(std::string_view name) const;

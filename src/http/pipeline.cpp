@@ -101,12 +101,15 @@ Task<Response> Pipeline::handle(Request& req) {
       req.route = "preflight";
       break;
     }
+    if (identify_) identify_(req);
     if (req.path.rfind("/api/", 0) == 0) {
       // Authenticated callers get their own, larger bucket (set by the auth issue); anonymous ones share an IP's.
       const bool by_user = !req.user_id.empty();
       const LimitRule& rule = by_user ? cfg_.user_limit : cfg_.ip_limit;
-      // Named, not a ternary of temporaries inside co_await: GCC 12 destroys those twice.
-      std::string key = by_user ? "api:user:" + req.user_id : "api:ip:" + req.client_ip;
+      // No conditional operator yielding a std::string in a coroutine: GCC 12 can destroy its result twice.
+      std::string key;
+      if (by_user) key = "api:user:" + req.user_id;
+      else key = "api:ip:" + req.client_ip;
       limit = co_await limiter_.hit(std::move(key), rule);
       static auto& allowed = metrics::registry().counter("tollgate_ratelimit_decisions_total",
                                                          "Rate-limit decisions by outcome", {{"outcome", "allowed"}});

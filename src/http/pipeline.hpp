@@ -16,6 +16,9 @@ class Pipeline {
  public:
   Pipeline(const Config& cfg, const Router& router, ratelimit::RateLimiter& limiter, const Clock& clock,
            const StaticFiles* web);
+  // Identifies the caller from credentials on the request (JWT); runs before the limiter so signed-in users get
+  // their own bucket.
+  void set_identify(std::function<void(Request&)> fn) { identify_ = std::move(fn); }
   Task<Response> handle(Request& req);
   // For requests the transport rejects before they are complete (413, 431, 400): same headers and logs.
   Response reject(Request& req, const Error& error);
@@ -29,6 +32,7 @@ class Pipeline {
   const Clock& clock_;
   const StaticFiles* web_;
   const std::string security_block_;
+  std::function<void(Request&)> identify_;
 };
 
 }  // namespace tg::http

@@ -27,11 +27,12 @@ ProblemInfo problem_info(ErrorCode code) {
 
 Response problem(const Error& error, std::string_view request_id) {
   auto info = problem_info(error.code);
+  const std::string code = error.public_code.empty() ? std::string(info.code) : error.public_code;
   nlohmann::json body = {
-      {"type", std::string("/docs/problems#") + info.code},
+      {"type", "/docs/problems#" + code},
       {"title", info.title},
       {"status", info.status},
-      {"code", info.code},
+      {"code", code},
       {"requestId", request_id},
   };
   // Internal errors never carry details: they might leak internals.

@@ -79,7 +79,8 @@ Task<bool> Queue::run_once() {
     outcome(job.kind, "done").inc();
     co_return true;
   }
-  std::string why = result.error().detail.empty() ? result.error().cause : result.error().detail;
+  std::string why = result.error().detail;  // (no ?: with std::string in coroutines: GCC 12 bug)
+  if (why.empty()) why = result.error().cause;
   db::Params retry{std::to_string(job.id), std::to_string(backoff(job.attempts).count()), why};
   auto st = co_await db_.query(kRetry, std::move(retry));
   bool dead = st && !st->empty() && st->get(0, "status") == "dead";

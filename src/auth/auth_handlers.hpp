@@ -1,0 +1,19 @@
+#pragma once
+#include "auth/auth_service.hpp"
+#include "http/router.hpp"
+
+namespace tg::auth {
+
+constexpr const char* kRefreshCookie = "__Host-tollgate_refresh";
+
+// /api/auth/register, /login, /refresh, /logout and /api/user/profile.
+void register_routes(http::Router& router, AuthService& service);
+
+// Pipeline hook: a valid `Authorization: Bearer` access token identifies the caller (user, organization, role).
+// Invalid tokens are ignored here; routes that need a user answer 401 themselves.
+void identify(const Jwt& jwt, http::Request& req);
+
+std::string cookie_value(const http::Request& req, std::string_view name);
+nlohmann::json user_json(const UserRow& u);
+
+}  // namespace tg::auth
