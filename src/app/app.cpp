@@ -11,11 +11,11 @@
 #include <iostream>
 #include <thread>
 
+#include <boost/asio/thread_pool.hpp>
 #include "accounts/bootstrap.hpp"
 #include "accounts/password.hpp"
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
-#include <boost/asio/thread_pool.hpp>
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/embedded.hpp"
@@ -191,7 +191,8 @@ int cmd_serve(const Config& cfg) {
   auth::Jwt jwt(auth::JwtSettings{cfg.jwt_secret, "tollgate", "tollgate-api"}, clock);
   auth::AuthRepository auth_repo(database);
   auth::AuthSettings auth_settings;
-  auth_settings.access_ttl_seconds = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_expiry).count());
+  auth_settings.access_ttl_seconds =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_expiry).count());
   auth_settings.refresh_ttl_seconds =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_refresh_expiry).count());
   auth::AuthService auth_service(auth_repo, jwt, clock, cpu_pool, auth_settings);

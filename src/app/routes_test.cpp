@@ -4,9 +4,9 @@
 
 #include <set>
 
+#include <boost/asio/thread_pool.hpp>
 #include "auth/auth_service.hpp"
 #include "core/embedded.hpp"
-#include <boost/asio/thread_pool.hpp>
 
 namespace tg::app {
 namespace {

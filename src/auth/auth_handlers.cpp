@@ -54,7 +54,9 @@ Result<std::string> presented_refresh_token(const Request& req) {
   return cookie_value(req, kRefreshCookie);
 }
 
-Error unauthorized() { return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token."); }
+Error unauthorized() {
+  return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
+}
 
 }  // namespace
 

@@ -13,11 +13,13 @@ constexpr const char* kUserColumns =
 const db::Query kInsertUser{"auth_insert_user",
                             "INSERT INTO users (email, password_hash, password_changed_at, name, company) "
                             "VALUES ($1, $2, now(), $3, $4) RETURNING id"};
-const db::Query kInsertOrg{"auth_insert_personal_org",
-                           "INSERT INTO organizations (name, personal, owner_user_id) VALUES ($1, true, $2) RETURNING id"};
-const db::Query kInsertOwner{"auth_insert_owner",
-                             "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
-const std::string kByEmailSql = std::string("SELECT ") + kUserColumns + " FROM users u WHERE lower(u.email) = lower($1)";
+const db::Query kInsertOrg{
+    "auth_insert_personal_org",
+    "INSERT INTO organizations (name, personal, owner_user_id) VALUES ($1, true, $2) RETURNING id"};
+const db::Query kInsertOwner{
+    "auth_insert_owner", "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
+const std::string kByEmailSql =
+    std::string("SELECT ") + kUserColumns + " FROM users u WHERE lower(u.email) = lower($1)";
 const std::string kByIdSql = std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = $1::uuid";
 const db::Query kByEmail{"auth_user_by_email", kByEmailSql.c_str()};
 const db::Query kById{"auth_user_by_id", kByIdSql.c_str()};
@@ -26,15 +28,16 @@ const db::Query kFailure{
     "UPDATE users SET failed_login_count = CASE WHEN last_failed_login_at > now() - interval '15 minutes' "
     "THEN failed_login_count + 1 ELSE 1 END, last_failed_login_at = now(), "
     "locked_until = CASE WHEN (CASE WHEN last_failed_login_at > now() - interval '15 minutes' "
-    "THEN failed_login_count + 1 ELSE 1 END) >= $2::int THEN now() + make_interval(secs => $3::int) ELSE locked_until END "
+    "THEN failed_login_count + 1 ELSE 1 END) >= $2::int THEN now() + make_interval(secs => $3::int) ELSE locked_until "
+    "END "
     "WHERE id = $1::uuid RETURNING locked_until > now() AS locked, failed_login_count"};
 const db::Query kSuccess{"auth_record_success",
                          "UPDATE users SET failed_login_count = 0, last_failed_login_at = NULL, locked_until = NULL, "
                          "last_login_at = now(), last_login_ip = $2::inet WHERE id = $1::uuid"};
-const db::Query kCreateSession{
-    "auth_create_session",
-    "INSERT INTO sessions (family_id, user_id, token_hash, user_agent, ip, expires_at) "
-    "VALUES (gen_random_uuid(), $1::uuid, decode($2, 'hex'), left($3, 1024), $4::inet, now() + make_interval(secs => $5::int))"};
+const db::Query kCreateSession{"auth_create_session",
+                               "INSERT INTO sessions (family_id, user_id, token_hash, user_agent, ip, expires_at) "
+                               "VALUES (gen_random_uuid(), $1::uuid, decode($2, 'hex'), left($3, 1024), $4::inet, "
+                               "now() + make_interval(secs => $5::int))"};
 const db::Query kLockSession{
     "auth_lock_session",
     "SELECT s.id, s.family_id, s.family_started_at, s.user_id, s.rotated_at IS NOT NULL AS rotated, "
@@ -54,12 +57,13 @@ const db::Query kRevokeFamilyByToken{
     "auth_revoke_family_by_token",
     "UPDATE sessions SET revoked_at = now(), revoke_reason = $2 WHERE revoked_at IS NULL AND family_id = "
     "(SELECT family_id FROM sessions WHERE token_hash = decode($1, 'hex'))"};
-const db::Query kAudit{"auth_audit",
-                       "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
-                       "outcome, ip, user_agent, request_id, metadata) VALUES ("
-                       "CASE WHEN $1::uuid IS NULL THEN 'anonymous' ELSE 'user' END, $1::uuid, "
-                       "(SELECT o.id FROM organizations o WHERE o.owner_user_id = $1::uuid AND o.personal), "
-                       "$2, 'user', $1::text, $3, $4::inet, left($5, 1024), $6, $7::jsonb)"};
+const db::Query kAudit{
+    "auth_audit",
+    "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
+    "outcome, ip, user_agent, request_id, metadata) VALUES ("
+    "CASE WHEN $1::uuid IS NULL THEN 'anonymous' ELSE 'user' END, $1::uuid, "
+    "(SELECT o.id FROM organizations o WHERE o.owner_user_id = $1::uuid AND o.personal), "
+    "$2, 'user', $1::text, $3, $4::inet, left($5, 1024), $6, $7::jsonb)"};
 
 UserRow to_user(const db::Rows& r, int i) {
   UserRow u;
@@ -78,7 +82,9 @@ UserRow to_user(const db::Rows& r, int i) {
   return u;
 }
 
-db::Param ip_or_null(const std::string& ip) { return ip.empty() ? db::Param{} : db::Param{ip}; }
+db::Param ip_or_null(const std::string& ip) {
+  return ip.empty() ? db::Param{} : db::Param{ip};
+}
 
 }  // namespace
 
@@ -169,7 +175,8 @@ Task<Result<RotatedSession>> AuthRepository::rotate_session(const std::string& o
     out.outcome = RefreshOutcome::reused;
     co_return out;
   }
-  if (s->boolean(0, "revoked") || s->boolean(0, "rotated") || s->boolean(0, "expired") || s->get(0, "status") != "active") {
+  if (s->boolean(0, "revoked") || s->boolean(0, "rotated") || s->boolean(0, "expired") ||
+      s->get(0, "status") != "active") {
     co_await t.rollback();
     co_return out;
   }
@@ -198,8 +205,8 @@ Task<Status> AuthRepository::revoke_family(const std::string& hash_hex, const ch
 
 Task<Status> AuthRepository::audit(const std::optional<std::string>& user_id, const char* action, const char* outcome,
                                    const SessionMeta& meta, const char* detail_json) {
-  db::Params p{user_id, std::string(action), std::string(outcome), ip_or_null(meta.ip), meta.user_agent,
-               meta.request_id, std::string(detail_json)};
+  db::Params p{user_id,         std::string(action), std::string(outcome),    ip_or_null(meta.ip),
+               meta.user_agent, meta.request_id,     std::string(detail_json)};
   auto r = co_await db_.query(kAudit, std::move(p));
   if (!r) co_return r.error();
   co_return ok_status();

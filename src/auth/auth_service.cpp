@@ -138,7 +138,8 @@ Task<Result<AuthSuccess>> AuthService::refresh(const std::string& token, const S
   auto rotated = co_await repo_.rotate_session(old_hash, new_hash, s_.refresh_ttl_seconds, meta);
   if (!rotated) co_return rotated.error();
   if (rotated->outcome == RefreshOutcome::reused) {
-    log::warn("refresh token reuse: session family revoked", {{"userId", rotated->user_id}, {"requestId", meta.request_id}});
+    log::warn("refresh token reuse: session family revoked",
+              {{"userId", rotated->user_id}, {"requestId", meta.request_id}});
     const std::optional<std::string> uid = rotated->user_id;
     co_await repo_.audit(uid, "auth.refresh.reuse_detected", "denied", meta);
     co_return invalid_refresh();

@@ -9,7 +9,7 @@ namespace tg::auth {
 struct AuthSettings {
   int access_ttl_seconds = 900;
   int refresh_ttl_seconds = 7 * 24 * 3600;
-  int max_failures = 5;   // failed logins within 15 minutes before the account locks
+  int max_failures = 5;  // failed logins within 15 minutes before the account locks
   int lock_seconds = 900;
 };
 

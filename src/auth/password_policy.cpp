@@ -8,17 +8,26 @@ namespace tg::auth {
 namespace {
 // Passwords of 12+ characters that top public breach corpora; compared case-insensitively. A longer list belongs
 // in a data file; this one catches what people actually type first.
-constexpr std::array<std::string_view, 60> kCommon = {
-    "123456789012", "1234567890123", "12345678901234", "123456789123", "password1234", "password12345",
-    "password123456", "passwordpassword", "qwertyuiop123", "qwertyuiopasdf", "qwerty123456", "qwerty1234567",
-    "1q2w3e4r5t6y", "1qaz2wsx3edc", "1qaz2wsx3edc4rfv", "zaq12wsxcde3", "abcdefghijkl", "abc123456789",
-    "abcd12345678", "iloveyou1234", "welcome12345", "letmein12345", "administrator", "admin1234567",
-    "adminadmin123", "changeme1234", "trustno11234", "football1234", "baseball1234", "superman1234",
-    "111111111111", "000000000000", "123123123123", "121212121212", "aaaaaaaaaaaa", "987654321098",
-    "sunshine1234", "princess1234", "dragon123456", "monkey123456", "master123456", "shadow123456",
-    "michael12345", "jennifer1234", "starwars1234", "computer1234", "whatever1234", "qazwsxedcrfv",
-    "asdfghjkl123", "zxcvbnm12345", "mypassword12", "mypassword123", "secret123456", "p@ssw0rd1234",
-    "passw0rd1234", "password!234", "correcthorsebatterystaple", "tollgate1234", "welcome2024!", "summer2024!!"};
+constexpr std::array<std::string_view, 60> kCommon = {"123456789012",   "1234567890123",    "12345678901234",
+                                                      "123456789123",   "password1234",     "password12345",
+                                                      "password123456", "passwordpassword", "qwertyuiop123",
+                                                      "qwertyuiopasdf", "qwerty123456",     "qwerty1234567",
+                                                      "1q2w3e4r5t6y",   "1qaz2wsx3edc",     "1qaz2wsx3edc4rfv",
+                                                      "zaq12wsxcde3",   "abcdefghijkl",     "abc123456789",
+                                                      "abcd12345678",   "iloveyou1234",     "welcome12345",
+                                                      "letmein12345",   "administrator",    "admin1234567",
+                                                      "adminadmin123",  "changeme1234",     "trustno11234",
+                                                      "football1234",   "baseball1234",     "superman1234",
+                                                      "111111111111",   "000000000000",     "123123123123",
+                                                      "121212121212",   "aaaaaaaaaaaa",     "987654321098",
+                                                      "sunshine1234",   "princess1234",     "dragon123456",
+                                                      "monkey123456",   "master123456",     "shadow123456",
+                                                      "michael12345",   "jennifer1234",     "starwars1234",
+                                                      "computer1234",   "whatever1234",     "qazwsxedcrfv",
+                                                      "asdfghjkl123",   "zxcvbnm12345",     "mypassword12",
+                                                      "mypassword123",  "secret123456",     "p@ssw0rd1234",
+                                                      "passw0rd1234",   "password!234",     "correcthorsebatterystaple",
+                                                      "tollgate1234",   "welcome2024!",     "summer2024!!"};
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -6,9 +6,9 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <memory>
@@ -71,9 +71,8 @@ Task<T> run_blocking(Pool& pool, F fn) {
         auto ex = asio::get_associated_executor(handler);
         asio::post(pool, [handler = std::move(handler), ex, f = std::move(f)]() mutable {
           T result = f();
-          asio::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
-            handler(std::move(result));
-          });
+          asio::post(
+              ex, [handler = std::move(handler), result = std::move(result)]() mutable { handler(std::move(result)); });
         });
       },
       asio::use_awaitable, std::move(fn));

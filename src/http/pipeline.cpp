@@ -89,6 +89,7 @@ Task<Response> Pipeline::handle(Request& req) {
   Response res;
   bool cross_origin = false;
   std::optional<ratelimit::Decision> limit;
+  bool limited_by_user = false;  // fixed at decision time: handlers may identify the user later (login)
   do {
     auto cors = cors_check(req, cfg_);
     if (cors.denied) {
@@ -105,11 +106,14 @@ Task<Response> Pipeline::handle(Request& req) {
     if (req.path.rfind("/api/", 0) == 0) {
       // Authenticated callers get their own, larger bucket (set by the auth issue); anonymous ones share an IP's.
       const bool by_user = !req.user_id.empty();
+      limited_by_user = by_user;
       const LimitRule& rule = by_user ? cfg_.user_limit : cfg_.ip_limit;
       // No conditional operator yielding a std::string in a coroutine: GCC 12 can destroy its result twice.
       std::string key;
-      if (by_user) key = "api:user:" + req.user_id;
-      else key = "api:ip:" + req.client_ip;
+      if (by_user)
+        key = "api:user:" + req.user_id;
+      else
+        key = "api:ip:" + req.client_ip;
       limit = co_await limiter_.hit(std::move(key), rule);
       static auto& allowed = metrics::registry().counter("tollgate_ratelimit_decisions_total",
                                                          "Rate-limit decisions by outcome", {{"outcome", "allowed"}});
@@ -163,8 +167,8 @@ Task<Response> Pipeline::handle(Request& req) {
   } while (false);
 
   if (limit) {
-    rate_limit_headers(*limit, req.user_id.empty() ? "ip" : "user",
-                       (req.user_id.empty() ? cfg_.ip_limit : cfg_.user_limit).window.count() / 1000,
+    rate_limit_headers(*limit, limited_by_user ? "user" : "ip",
+                       (limited_by_user ? cfg_.user_limit : cfg_.ip_limit).window.count() / 1000,
                        clock_.now_ms() / 1000, res);
   }
   cors_headers(req, res, cross_origin);

@@ -29,10 +29,7 @@ Response problem(const Error& error, std::string_view request_id) {
   auto info = problem_info(error.code);
   const std::string code = error.public_code.empty() ? std::string(info.code) : error.public_code;
   nlohmann::json body = {
-      {"type", "/docs/problems#" + code},
-      {"title", info.title},
-      {"status", info.status},
-      {"code", code},
+      {"type", "/docs/problems#" + code}, {"title", info.title}, {"status", info.status}, {"code", code},
       {"requestId", request_id},
   };
   // Internal errors never carry details: they might leak internals.
