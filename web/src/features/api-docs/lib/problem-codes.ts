@@ -55,6 +55,27 @@ export const PROBLEM_CODES = [
     action: 'Send valid credentials (for example a current API key) and retry; do not retry with the same ones.',
   },
   {
+    code: 'INVALID_CREDENTIALS',
+    status: 401,
+    title: 'Authentication required',
+    when: 'Sign-in failed: the email is unknown or the password is wrong (the answer is the same for both, on purpose).',
+    action: 'Check the email and password. After five failures in 15 minutes the account locks for a while.',
+  },
+  {
+    code: 'INVALID_REFRESH_TOKEN',
+    status: 401,
+    title: 'Authentication required',
+    when: 'The refresh token is missing, unknown, expired or revoked, or it was already used (then its whole session family is revoked).',
+    action: 'Sign in again. Never reuse a refresh token: each refresh returns a new one.',
+  },
+  {
+    code: 'ACCOUNT_SUSPENDED',
+    status: 403,
+    title: 'Forbidden',
+    when: 'The password was right but an administrator suspended the account.',
+    action: 'Contact the operator of this Tollgate instance.',
+  },
+  {
     code: 'FORBIDDEN',
     status: 403,
     title: 'Forbidden',
@@ -91,6 +112,13 @@ export const PROBLEM_CODES = [
     action: 'Read `detail`, fetch the current state, and retry only if the conflict was a concurrent update.',
   },
   {
+    code: 'EMAIL_TAKEN',
+    status: 409,
+    title: 'Conflict',
+    when: 'Registration with an email address that already has an account (compared case-insensitively).',
+    action: 'Sign in instead, or reset the password if it is forgotten.',
+  },
+  {
     code: 'PAYLOAD_TOO_LARGE',
     status: 413,
     title: 'Payload too large',
@@ -119,6 +147,14 @@ export const PROBLEM_CODES = [
     action:
       'Wait the number of seconds in `Retry-After` before retrying; `RateLimit` and `RateLimit-Policy` (and the legacy `X-RateLimit-*` headers) show the quota so you can pace requests.',
     headers: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+  },
+  {
+    code: 'ACCOUNT_LOCKED',
+    status: 429,
+    title: 'Too many requests',
+    when: 'Too many failed sign-ins for this account in a short time; even the right password is refused until the lock ends.',
+    action: 'Wait for the `Retry-After` interval, or reset the password.',
+    headers: ['Retry-After'],
   },
   {
     code: 'INTERNAL',
