@@ -91,6 +91,15 @@ T block_on(asio::io_context& ctx, Task<T> task) {
   return std::move(*out);
 }
 
+// CLI commands talk to the database from the main thread with one connection and a patient dial.
+std::unique_ptr<db::Database> cli_database(const Config& cfg, asio::io_context& ctx) {
+  auto opts = pool_options(cfg, 1);
+  opts.connect_timeout = std::chrono::seconds(10);
+  auto database = std::make_unique<db::Database>(opts);
+  database->add_worker(ctx.get_executor());
+  return database;
+}
+
 int cmd_migrate(const Config& cfg) {
   if (cfg.database_url.empty()) {
     std::fprintf(stderr, "tollgate: configuration error: DATABASE_URL: is required\n");
@@ -98,11 +107,8 @@ int cmd_migrate(const Config& cfg) {
   }
   log::init("", log::parse_level(cfg.log_level, log::Level::info));
   asio::io_context ctx;
-  auto opts = pool_options(cfg, 1);
-  opts.connect_timeout = std::chrono::seconds(10);
-  db::Database database(opts);
-  database.add_worker(ctx.get_executor());
-  auto r = block_on(ctx, db::migrate(database, embedded::migrations()));
+  auto database = cli_database(cfg, ctx);
+  auto r = block_on(ctx, db::migrate(*database, embedded::migrations()));
   if (!r) {
     std::fprintf(stderr, "tollgate: migration failed: %s\n",
                  r.error().cause.empty() ? r.error().detail.c_str() : r.error().cause.c_str());
@@ -300,16 +306,13 @@ int cmd_create_admin(const Config& cfg, int argc, char** argv) {
   }
   log::init("", log::Level::warn);
   asio::io_context ctx;
-  auto opts = pool_options(cfg, 1);
-  opts.connect_timeout = std::chrono::seconds(10);
-  db::Database database(opts);
-  database.add_worker(ctx.get_executor());
-  auto migrated = block_on(ctx, db::migrate(database, embedded::migrations()));
+  auto database = cli_database(cfg, ctx);
+  auto migrated = block_on(ctx, db::migrate(*database, embedded::migrations()));
   if (!migrated) {
     std::fprintf(stderr, "tollgate: migration failed: %s\n", migrated.error().cause.c_str());
     return 1;
   }
-  auto r = block_on(ctx, accounts::create_admin(database, {email, password, if_none}));
+  auto r = block_on(ctx, accounts::create_admin(*database, {email, password, if_none}));
   if (!r) {
     if (r.error().code == ErrorCode::Conflict) {
       std::fprintf(stderr, "tollgate create-admin: a user with email %s already exists\n", email.c_str());

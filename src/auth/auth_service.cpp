@@ -5,6 +5,7 @@
 
 #include "accounts/password.hpp"
 #include "auth/password_policy.hpp"
+#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 
@@ -30,13 +31,7 @@ std::string new_refresh_token() {
 std::string sha256_hex(std::string_view s) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : md) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
+  return to_hex(md, sizeof md);
 }
 
 AuthService::AuthService(AuthRepository& repo, const Jwt& jwt, const Clock& clock, asio::thread_pool& cpu,

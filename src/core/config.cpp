@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/hex.hpp"
+
 #include <openssl/rand.h>
 #include <unistd.h>
 
@@ -39,13 +41,7 @@ Error bad(const std::string& var, const std::string& why) {
 std::string random_secret(std::size_t bytes) {
   std::vector<unsigned char> buf(bytes);
   RAND_bytes(buf.data(), static_cast<int>(buf.size()));
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (auto b : buf) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
+  return to_hex(buf.data(), buf.size());
 }
 
 bool parse_bool(const std::string& v, bool& out) {

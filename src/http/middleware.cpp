@@ -1,5 +1,7 @@
 #include "http/middleware.hpp"
 
+#include "core/hex.hpp"
+
 #include <openssl/rand.h>
 #include <zlib.h>
 
@@ -35,14 +37,7 @@ std::string generate_id() {
   const std::uint64_t a = rng.next(), d = rng.next();
   std::memcpy(b, &a, 8);
   std::memcpy(b + 8, &d, 8);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  s.reserve(32);
-  for (unsigned char c : b) {
-    s += hex[c >> 4];
-    s += hex[c & 15];
-  }
-  return s;
+  return to_hex(b, sizeof b);
 }
 
 std::string request_id_for(const Request& req) {

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/hex.hpp"
 #include "core/log.hpp"
 
 namespace tg::ratelimit {
@@ -35,13 +36,7 @@ return {allowed, prev, curr, elapsed}
 std::string sha1_hex(const char* s) {
   unsigned char md[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(s), std::strlen(s), md);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : md) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
+  return to_hex(md, sizeof md);
 }
 const std::string& script_sha() {
   static const std::string sha = sha1_hex(kScript);
