@@ -16,6 +16,12 @@ const db::Query kInsertUser{"auth_insert_user",
 const db::Query kInsertOrg{
     "auth_insert_personal_org",
     "INSERT INTO organizations (name, personal, owner_user_id) VALUES ($1, true, $2) RETURNING id"};
+// Same transaction as the account: the billing side effect is recorded exactly when the organization exists.
+// The idempotency key makes a retried registration step harmless.
+const db::Query kEnqueueCustomer{"auth_enqueue_stripe_customer",
+                                 "INSERT INTO jobs (kind, payload, idempotency_key) VALUES ('stripe.create_customer', "
+                                 "jsonb_build_object('organizationId', $1::text), 'stripe.create_customer:' || $1) "
+                                 "ON CONFLICT (idempotency_key) DO NOTHING"};
 const db::Query kInsertOwner{
     "auth_insert_owner", "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
 const std::string kByEmailSql =
@@ -103,8 +109,11 @@ Task<Result<UserRow>> AuthRepository::create_user(const std::string& email, cons
   db::Params org_params{org_name, id};
   auto org = co_await t.query(kInsertOrg, std::move(org_params));
   if (!org) co_return org.error();
-  db::Params member{std::string(org->get(0, "id")), id};
+  const std::string org_id(org->get(0, "id"));
+  db::Params member{org_id, id};
   if (auto r = co_await t.query(kInsertOwner, std::move(member)); !r) co_return r.error();
+  db::Params job{org_id};
+  if (auto r = co_await t.query(kEnqueueCustomer, std::move(job)); !r) co_return r.error();
   db::Params audit{id, "auth.register", "success", ip_or_null(meta.ip), meta.user_agent, meta.request_id, "{}"};
   if (auto r = co_await t.query(kAudit, std::move(audit)); !r) co_return r.error();
   db::Params by_id{id};

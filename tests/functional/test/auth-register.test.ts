@@ -59,6 +59,15 @@ describe('POST /api/auth/register', () => {
       [b.organizationId],
     );
     expect(org.rows).toEqual([{ personal: true, owner: b.user.id, role: 'OWNER' }]);
+
+    // ...and queues the billing side effect for it (a no-op handler until the billing issue), exactly once.
+    const jobs = await dbQuery(
+      server(),
+      `SELECT kind, payload->>'organizationId' AS org FROM jobs WHERE kind = 'stripe.create_customer'
+          AND payload->>'organizationId' = $1`,
+      [b.organizationId],
+    );
+    expect(jobs.rows).toEqual([{ kind: 'stripe.create_customer', org: b.organizationId }]);
   });
 
   it('201: name and company are optional (then null or absent); a 12-character uncommon password is enough', async () => {
