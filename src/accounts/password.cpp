@@ -1,8 +1,11 @@
 #include "accounts/password.hpp"
 
+#include <crypt.h>
+#include <openssl/crypto.h>
 #include <sodium.h>
 
 #include <cstring>
+#include <memory>
 
 namespace tg::accounts {
 namespace {
@@ -22,7 +25,32 @@ std::optional<std::string> hash_password(std::string_view password) {
   return std::string(out);
 }
 
+bool is_bcrypt(std::string_view encoded) {
+  return encoded.size() == 60 && (encoded.rfind("$2a$", 0) == 0 || encoded.rfind("$2b$", 0) == 0 ||
+                                  encoded.rfind("$2y$", 0) == 0);
+}
+
+namespace {
+bool verify_bcrypt(std::string_view encoded, std::string_view password) {
+  // bcrypt reads a C string: a password with a NUL byte would be silently truncated, so refuse it.
+  if (password.find('\0') != std::string_view::npos) return false;
+  const std::string pw(password), setting(encoded);
+  auto data = std::make_unique<crypt_data>();  // ~32 KiB: keep it off the stack
+  const char* out = crypt_rn(pw.c_str(), setting.c_str(), data.get(), sizeof(crypt_data));
+  if (out == nullptr || std::strlen(out) != encoded.size()) return false;
+  return CRYPTO_memcmp(out, encoded.data(), encoded.size()) == 0;
+}
+}  // namespace
+
+bool needs_rehash(std::string_view encoded) {
+  if (!ready() || encoded.size() >= crypto_pwhash_STRBYTES) return true;
+  const std::string z(encoded);
+  return crypto_pwhash_str_needs_rehash(z.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+}
+
 bool verify_password(std::string_view encoded, std::string_view password) {
+  if (is_bcrypt(encoded)) return verify_bcrypt(encoded, password);
   if (!ready() || encoded.size() >= crypto_pwhash_STRBYTES) return false;
   std::string z(encoded);  // libsodium wants a NUL-terminated string
   return crypto_pwhash_str_verify(z.c_str(), password.data(), password.size()) == 0;

@@ -26,6 +26,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/queue.hpp"
+#include "mail/outbox.hpp"
 #include "ratelimit/redis_limiter.hpp"
 
 namespace tg::app {
@@ -201,8 +202,20 @@ int cmd_serve(const Config& cfg) {
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_expiry).count());
   auth_settings.refresh_ttl_seconds =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_refresh_expiry).count());
-  auth::AuthService auth_service(auth_repo, jwt, clock, cpu_pool, auth_settings);
+  // TOTP seeds are sealed with ENCRYPTION_KEY, or a key derived from JWT_SECRET when it is unset.
+  std::string encryption_key = cfg.encryption_key;
+  if (encryption_key.empty()) encryption_key = "derived-from-jwt-secret:" + cfg.jwt_secret;
+  auth::AuthService auth_service(auth_repo, jwt, clock, cpu_pool, auth_settings, &limiter, encryption_key);
+  // Billing side effects queued by the accounts domain; the billing domain gives them their Stripe calls.
   queue.handle("stripe.create_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
+  queue.handle("stripe.delete_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
+  // Mail transports block (libcurl): they run on their own small pool.
+  asio::thread_pool mail_pool(1);
+  auto mailer = mail::make_mailer(cfg);
+  mail::Outbox outbox(database, *mailer, mail_pool, cfg.public_url, cfg.mail_from);
+  queue.handle("mail.send", [&outbox](const nlohmann::json& payload) -> Task<Status> {
+    co_return co_await outbox.deliver(payload);
+  });
 
   http::Router router;
   register_routes(router, RouteDeps{cfg, database, redis_clients.get(), &auth_service});

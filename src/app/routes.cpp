@@ -1,5 +1,6 @@
 #include "app/routes.hpp"
 
+#include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
 #include "ops/ops_handlers.hpp"
 
@@ -7,7 +8,11 @@ namespace tg::app {
 
 void register_routes(http::Router& router, const RouteDeps& deps) {
   ops::register_routes(router, ops::OpsDeps{deps.cfg, deps.db, deps.redis});
-  if (deps.auth) auth::register_routes(router, *deps.auth);
+  if (deps.auth) {
+    auth::register_routes(router, *deps.auth);
+    auth::register_account_routes(router, *deps.auth);
+    admin::register_routes(router, *deps.auth);
+  }
 }
 
 }  // namespace tg::app

@@ -8,8 +8,6 @@ namespace tg::auth {
 using http::Request;
 using http::Response;
 
-namespace {
-
 SessionMeta meta_of(const Request& req) {
   const auto* ua = req.header("user-agent");
   return SessionMeta{ua ? *ua : "", req.client_ip, req.request_id};
@@ -19,6 +17,22 @@ std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return {};
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+bool is_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Error unauthorized() {
+  return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
 }
 
 std::string refresh_cookie(const std::string& token, int max_age) {
@@ -41,6 +55,8 @@ Response auth_response(int status, const AuthSuccess& s, int refresh_ttl) {
   return r;
 }
 
+namespace {
+
 // Body {"refreshToken"} when there is a body, else the cookie.
 Result<std::string> presented_refresh_token(const Request& req) {
   if (!req.body.empty()) {
@@ -54,8 +70,21 @@ Result<std::string> presented_refresh_token(const Request& req) {
   return cookie_value(req, kRefreshCookie);
 }
 
-Error unauthorized() {
-  return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
+Response accepted(const char* message) {
+  Response r = Response::json(202, nlohmann::json{{"message", message}});
+  r.set("Cache-Control", "no-store");
+  return r;
+}
+
+// {"email"} for the enumeration-safe mail endpoints.
+Result<std::string> email_field(const Request& req) {
+  auto body = http::json_object_body(req, {"email"});
+  if (!body) return body.error();
+  http::Validator v(*body);
+  const std::string email = trim(v.string("email", true, 1, 254));
+  if (!email.empty() && !valid_email(email)) v.fail("email", "is not a valid email address");
+  if (!v.ok()) return v.error();
+  return email;
 }
 
 }  // namespace
@@ -84,6 +113,7 @@ nlohmann::json user_json(const UserRow& u) {
           {"role", u.role},
           {"status", u.status},
           {"emailVerified", u.email_verified},
+          {"avatarUrl", u.avatar_url ? nlohmann::json(*u.avatar_url) : nlohmann::json(nullptr)},
           {"twoFactorEnabled", u.two_factor},
           {"createdAt", u.created_at}};
 }
@@ -96,6 +126,7 @@ void identify(const Jwt& jwt, Request& req) {
   req.user_id = claims->subject;
   req.account_id = claims->organization;
   req.role = claims->role;
+  req.session_id = claims->session;
 }
 
 void register_routes(http::Router& router, AuthService& service) {
@@ -133,7 +164,87 @@ void register_routes(http::Router& router, AuthService& service) {
     auto r = co_await service.login(email, password, meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
     req.user_id = r->user.id;
+    if (!r->mfa_token.empty()) {
+      const nlohmann::json challenge = {{"mfaRequired", true}, {"mfaToken", r->mfa_token}, {"expiresIn", r->expires_in}};
+      Response res = Response::json(200, challenge);
+      res.set("Cache-Control", "no-store");
+      co_return res;
+    }
     co_return auth_response(200, r.value(), service.settings().refresh_ttl_seconds);
+  });
+
+  router.add("POST", "/api/auth/2fa/verify", [&service](Request& req) -> Task<Response> {
+    auto body = http::json_object_body(req, {"mfaToken", "code"});
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    http::Validator v(*body);
+    const std::string token = v.string("mfaToken", true, 1, 256);
+    const std::string code = v.string("code", true, 1, 32);
+    if (!v.ok()) co_return http::problem(v.error(), req.request_id);
+    const SessionMeta meta = meta_of(req);
+    auto r = co_await service.verify_mfa_login(token, code, meta);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    req.user_id = r->user.id;
+    co_return auth_response(200, r.value(), service.settings().refresh_ttl_seconds);
+  });
+
+  router.add("POST", "/api/auth/verify-email", [&service](Request& req) -> Task<Response> {
+    auto body = http::json_object_body(req, {"token"});
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    http::Validator v(*body);
+    const std::string token = v.string("token", true, 1, 256);
+    if (!v.ok()) co_return http::problem(v.error(), req.request_id);
+    const SessionMeta meta = meta_of(req);
+    auto r = co_await service.verify_email(token, meta);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    const nlohmann::json out = {{"verified", true}, {"email", r.value()}};
+    co_return Response::json(200, out);
+  });
+
+  router.add("POST", "/api/auth/resend-verification", [&service](Request& req) -> Task<Response> {
+    auto email = email_field(req);
+    if (!email) co_return http::problem(email.error(), req.request_id);
+    const SessionMeta meta = meta_of(req);
+    auto r = co_await service.resend_verification(email.value(), meta);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    co_return accepted("If that address has an unverified account, a new verification email is on its way.");
+  });
+
+  router.add("POST", "/api/auth/forgot-password", [&service](Request& req) -> Task<Response> {
+    auto email = email_field(req);
+    if (!email) co_return http::problem(email.error(), req.request_id);
+    const SessionMeta meta = meta_of(req);
+    auto r = co_await service.forgot_password(email.value(), meta);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    co_return accepted("If that address has an account, an email with a reset link is on its way.");
+  });
+
+  router.add("POST", "/api/auth/reset-password", [&service](Request& req) -> Task<Response> {
+    auto body = http::json_object_body(req, {"token", "password"});
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    http::Validator v(*body);
+    const std::string token = v.string("token", true, 1, 256);
+    const std::string password = v.string("password", true, 1, 256);
+    if (!password.empty()) {
+      if (auto why = password_problem(password, "")) v.fail("password", *why);
+    }
+    if (!v.ok()) co_return http::problem(v.error(), req.request_id);
+    const SessionMeta meta = meta_of(req);
+    auto r = co_await service.reset_password(token, password, meta);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    Response res = Response::empty(204);
+    res.add("Set-Cookie", refresh_cookie("", 0));
+    co_return res;
+  });
+
+  router.add("POST", "/api/auth/logout-all", [&service](Request& req) -> Task<Response> {
+    if (req.user_id.empty()) co_return http::problem(unauthorized(), req.request_id);
+    const std::string user_id = req.user_id;
+    const SessionMeta meta = meta_of(req);
+    auto r = co_await service.logout_all(user_id, meta);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    Response res = Response::empty(204);
+    res.add("Set-Cookie", refresh_cookie("", 0));
+    co_return res;
   });
 
   router.add("POST", "/api/auth/refresh", [&service](Request& req) -> Task<Response> {

@@ -16,4 +16,15 @@ void identify(const Jwt& jwt, http::Request& req);
 std::string cookie_value(const http::Request& req, std::string_view name);
 nlohmann::json user_json(const UserRow& u);
 
+// Shared by the auth, account and admin handlers.
+SessionMeta meta_of(const http::Request& req);
+std::string trim(const std::string& s);
+bool is_uuid(std::string_view s);
+Error unauthorized();
+std::string refresh_cookie(const std::string& token, int max_age);
+http::Response auth_response(int status, const AuthSuccess& s, int refresh_ttl);
+
+// /api/user/*: profile changes, password, email, sessions, two-factor, account deletion.
+void register_account_routes(http::Router& router, AuthService& service);
+
 }  // namespace tg::auth

@@ -1,14 +1,56 @@
 #include "auth/auth_repository.hpp"
 
-namespace tg::auth {
-namespace {
+#include "auth/repository_detail.hpp"
 
-constexpr const char* kUserColumns =
-    "u.id, u.email, u.name, u.company, u.role, u.status, u.password_hash, u.email_verified_at IS NOT NULL AS verified, "
+namespace tg::auth {
+namespace detail {
+const std::string kUserColumnsSql =
+    "u.id, u.email, u.name, u.company, u.avatar_url, u.role, u.status, u.password_hash, u.email_verified_at IS NOT NULL AS verified, "
     "u.totp_enabled_at IS NOT NULL AS two_factor, to_char(u.created_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created, "
     "GREATEST(0, ceil(extract(epoch FROM (u.locked_until - now()))))::bigint AS locked_for, "
     "(SELECT o.id FROM organizations o WHERE o.owner_user_id = u.id AND o.personal) AS personal_org";
+const db::Query kAudit{
+    "auth_audit",
+    "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
+    "outcome, ip, user_agent, request_id, metadata) VALUES ("
+    "CASE WHEN $1::uuid IS NULL THEN 'anonymous' ELSE 'user' END, $1::uuid, "
+    "(SELECT o.id FROM organizations o WHERE o.owner_user_id = $1::uuid AND o.personal), "
+    "$2, 'user', $1::text, $3, $4::inet, left($5, 1024), $6, $7::jsonb)"};
+
+UserRow to_user(const db::Rows& r, int i) {
+  UserRow u;
+  u.id = std::string(r.get(i, "id"));
+  u.email = std::string(r.get(i, "email"));
+  u.name = r.opt(i, "name");
+  u.company = r.opt(i, "company");
+  u.avatar_url = r.opt(i, "avatar_url");
+  u.role = std::string(r.get(i, "role"));
+  u.status = std::string(r.get(i, "status"));
+  u.password_hash = r.opt(i, "password_hash");
+  u.email_verified = r.boolean(i, "verified");
+  u.two_factor = r.boolean(i, "two_factor");
+  u.created_at = std::string(r.get(i, "created"));
+  u.locked_for_seconds = r.integer(i, "locked_for");
+  u.personal_org = r.opt(i, "personal_org");
+  return u;
+}
+
+db::Param ip_or_null(const std::string& ip) {
+  return ip.empty() ? db::Param{} : db::Param{ip};
+}
+
+db::Params audit_params(const std::optional<std::string>& user_id, const char* action, const char* outcome,
+                        const SessionMeta& meta, const std::string& detail_json) {
+  return db::Params{user_id,         std::string(action), std::string(outcome), ip_or_null(meta.ip),
+                    meta.user_agent, meta.request_id,     detail_json};
+}
+}  // namespace detail
+
+namespace {
+using detail::ip_or_null;
+using detail::kAudit;
+using detail::to_user;
 
 const db::Query kInsertUser{"auth_insert_user",
                             "INSERT INTO users (email, password_hash, password_changed_at, name, company) "
@@ -25,8 +67,8 @@ const db::Query kEnqueueCustomer{"auth_enqueue_stripe_customer",
 const db::Query kInsertOwner{
     "auth_insert_owner", "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
 const std::string kByEmailSql =
-    std::string("SELECT ") + kUserColumns + " FROM users u WHERE lower(u.email) = lower($1)";
-const std::string kByIdSql = std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = $1::uuid";
+    "SELECT " + detail::kUserColumnsSql + " FROM users u WHERE lower(u.email) = lower($1)";
+const std::string kByIdSql = "SELECT " + detail::kUserColumnsSql + " FROM users u WHERE u.id = $1::uuid";
 const db::Query kByEmail{"auth_user_by_email", kByEmailSql.c_str()};
 const db::Query kById{"auth_user_by_id", kByIdSql.c_str()};
 const db::Query kFailure{
@@ -43,7 +85,9 @@ const db::Query kSuccess{"auth_record_success",
 const db::Query kCreateSession{"auth_create_session",
                                "INSERT INTO sessions (family_id, user_id, token_hash, user_agent, ip, expires_at) "
                                "VALUES (gen_random_uuid(), $1::uuid, decode($2, 'hex'), left($3, 1024), $4::inet, "
-                               "now() + make_interval(secs => $5::int))"};
+                               "now() + make_interval(secs => $5::int)) RETURNING family_id"};
+const db::Query kRehash{"auth_rehash_password",
+                        "UPDATE users SET password_hash = $3 WHERE id = $1::uuid AND password_hash = $2"};
 const db::Query kLockSession{
     "auth_lock_session",
     "SELECT s.id, s.family_id, s.family_started_at, s.user_id, s.rotated_at IS NOT NULL AS rotated, "
@@ -63,40 +107,12 @@ const db::Query kRevokeFamilyByToken{
     "auth_revoke_family_by_token",
     "UPDATE sessions SET revoked_at = now(), revoke_reason = $2 WHERE revoked_at IS NULL AND family_id = "
     "(SELECT family_id FROM sessions WHERE token_hash = decode($1, 'hex'))"};
-const db::Query kAudit{
-    "auth_audit",
-    "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
-    "outcome, ip, user_agent, request_id, metadata) VALUES ("
-    "CASE WHEN $1::uuid IS NULL THEN 'anonymous' ELSE 'user' END, $1::uuid, "
-    "(SELECT o.id FROM organizations o WHERE o.owner_user_id = $1::uuid AND o.personal), "
-    "$2, 'user', $1::text, $3, $4::inet, left($5, 1024), $6, $7::jsonb)"};
-
-UserRow to_user(const db::Rows& r, int i) {
-  UserRow u;
-  u.id = std::string(r.get(i, "id"));
-  u.email = std::string(r.get(i, "email"));
-  u.name = r.opt(i, "name");
-  u.company = r.opt(i, "company");
-  u.role = std::string(r.get(i, "role"));
-  u.status = std::string(r.get(i, "status"));
-  u.password_hash = r.opt(i, "password_hash");
-  u.email_verified = r.boolean(i, "verified");
-  u.two_factor = r.boolean(i, "two_factor");
-  u.created_at = std::string(r.get(i, "created"));
-  u.locked_for_seconds = r.integer(i, "locked_for");
-  u.personal_org = r.opt(i, "personal_org");
-  return u;
-}
-
-db::Param ip_or_null(const std::string& ip) {
-  return ip.empty() ? db::Param{} : db::Param{ip};
-}
-
 }  // namespace
 
 Task<Result<UserRow>> AuthRepository::create_user(const std::string& email, const std::string& password_hash,
                                                   const std::optional<std::string>& name,
-                                                  const std::optional<std::string>& company, const SessionMeta& meta) {
+                                                  const std::optional<std::string>& company, const SessionMeta& meta,
+                                                  std::optional<TokenIssue> verification) {
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
   auto& t = tx.value();
@@ -114,6 +130,11 @@ Task<Result<UserRow>> AuthRepository::create_user(const std::string& email, cons
   if (auto r = co_await t.query(kInsertOwner, std::move(member)); !r) co_return r.error();
   db::Params job{org_id};
   if (auto r = co_await t.query(kEnqueueCustomer, std::move(job)); !r) co_return r.error();
+  if (verification) {
+    verification->user_id = id;
+    if (verification->mail) verification->mail->user_id = id;
+    if (auto r = co_await detail::insert_token(t, *verification); !r) co_return r.error();
+  }
   db::Params audit{id, "auth.register", "success", ip_or_null(meta.ip), meta.user_agent, meta.request_id, "{}"};
   if (auto r = co_await t.query(kAudit, std::move(audit)); !r) co_return r.error();
   db::Params by_id{id};
@@ -153,10 +174,25 @@ Task<Status> AuthRepository::record_success(const std::string& user_id, const st
   co_return ok_status();
 }
 
-Task<Status> AuthRepository::create_session(const std::string& user_id, const std::string& hash_hex, int ttl,
-                                            const SessionMeta& meta) {
+Task<Result<std::string>> AuthRepository::create_session(const std::string& user_id, const std::string& hash_hex,
+                                                         int ttl, const SessionMeta& meta) {
   db::Params p{user_id, hash_hex, meta.user_agent, ip_or_null(meta.ip), std::to_string(ttl)};
   auto r = co_await db_.query(kCreateSession, std::move(p));
+  if (!r) co_return r.error();
+  co_return std::string(r->get(0, "family_id"));
+}
+
+Task<Status> AuthRepository::rehash_password(const std::string& user_id, const std::string& old_hash,
+                                             const std::string& new_hash) {
+  db::Params p{user_id, old_hash, new_hash};
+  auto r = co_await db_.query(kRehash, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
+
+Task<Status> AuthRepository::enqueue_mail(const mail::OutgoingMail& m) {
+  db::Params p = mail::enqueue_params(m);
+  auto r = co_await db_.query(mail::kEnqueueMail, std::move(p));
   if (!r) co_return r.error();
   co_return ok_status();
 }
@@ -176,6 +212,7 @@ Task<Result<RotatedSession>> AuthRepository::rotate_session(const std::string& o
   }
   out.user_id = std::string(s->get(0, "user_id"));
   const std::string family(s->get(0, "family_id"));
+  out.family_id = family;
   if (s->boolean(0, "rotated") && !s->boolean(0, "revoked")) {
     // A spent token came back: someone holds a copy. Revoke every session of the family.
     db::Params revoke{family, "reuse_detected"};
@@ -214,8 +251,7 @@ Task<Status> AuthRepository::revoke_family(const std::string& hash_hex, const ch
 
 Task<Status> AuthRepository::audit(const std::optional<std::string>& user_id, const char* action, const char* outcome,
                                    const SessionMeta& meta, const char* detail_json) {
-  db::Params p{user_id,         std::string(action), std::string(outcome),    ip_or_null(meta.ip),
-               meta.user_agent, meta.request_id,     std::string(detail_json)};
+  db::Params p = detail::audit_params(user_id, action, outcome, meta, detail_json);
   auto r = co_await db_.query(kAudit, std::move(p));
   if (!r) co_return r.error();
   co_return ok_status();

@@ -97,6 +97,7 @@ std::string Jwt::sign(const Claims& c) const {
                       {"iat", c.issued_at}, {"nbf", c.not_before}, {"exp", c.expires_at}, {"jti", c.id}};
   if (!c.organization.empty()) p["org"] = c.organization;
   if (!c.role.empty()) p["role"] = c.role;
+  if (!c.session.empty()) p["sid"] = c.session;
   std::string signing_input = header_segment() + "." + base64url_encode(p.dump());
   return signing_input + "." + base64url_encode(hmac_sha256(s_.secret, signing_input));
 }
@@ -159,6 +160,7 @@ Result<Claims> Jwt::verify(std::string_view token, TokenType expected) const {
   c.issued_at = *iat;
   c.organization = str("org").value_or("");
   c.role = str("role").value_or("");
+  c.session = str("sid").value_or("");
   c.id = str("jti").value_or("");
   return c;
 }

@@ -24,6 +24,7 @@ struct Claims {
   std::int64_t not_before = 0;  // seconds since the epoch
   std::int64_t expires_at = 0;  // seconds since the epoch
   std::string id;               // jti
+  std::string session;          // sid: the session family that issued it (marks "this device")
 };
 
 struct JwtSettings {

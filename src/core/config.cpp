@@ -32,7 +32,8 @@ std::optional<std::string> read_file(const std::string& path) {
 
 // Secret variables also accept NAME_FILE (the Docker/Kubernetes secrets convention).
 const char* const kSecretVars[] = {"DATABASE_URL",          "REDIS_URL",        "JWT_SECRET",    "STRIPE_SECRET_KEY",
-                                   "STRIPE_WEBHOOK_SECRET", "SENDGRID_API_KEY", "ADMIN_PASSWORD"};
+                                   "STRIPE_WEBHOOK_SECRET", "SENDGRID_API_KEY", "ADMIN_PASSWORD",
+                                   "SMTP_URL",              "ENCRYPTION_KEY"};
 
 Error bad(const std::string& var, const std::string& why) {
   return Error::of(ErrorCode::ValidationFailed, var + ": " + why);
@@ -298,6 +299,35 @@ Result<Config> load_config(const EnvMap& input) {
   c.admin_email = get("ADMIN_EMAIL").value_or("");
   c.admin_password = get("ADMIN_PASSWORD").value_or("");
   c.public_url = get("PUBLIC_URL").value_or("");
+  if (c.public_url.empty()) c.public_url = "http://localhost:" + std::to_string(c.port);
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  if (c.public_url.rfind("http://", 0) != 0 && c.public_url.rfind("https://", 0) != 0) {
+    return bad("PUBLIC_URL", "must start with http:// or https://");
+  }
+  c.smtp_url = get("SMTP_URL").value_or("");
+  if (!c.smtp_url.empty() && c.smtp_url.rfind("smtp://", 0) != 0 && c.smtp_url.rfind("smtps://", 0) != 0) {
+    return bad("SMTP_URL", "must start with smtp:// or smtps://");
+  }
+  c.mail_from = get("MAIL_FROM").value_or("Tollgate <no-reply@localhost>");
+  if (c.mail_from.find('@') == std::string::npos || c.mail_from.find_first_of("\r\n") != std::string::npos) {
+    return bad("MAIL_FROM", "must be an address, optionally with a display name: Name <addr@host>");
+  }
+  c.mail_transport = get("MAIL_TRANSPORT").value_or("");
+  if (c.mail_transport.empty()) {
+    c.mail_transport = !c.smtp_url.empty() ? "smtp" : !c.sendgrid_api_key.empty() ? "sendgrid" : "dev";
+  }
+  if (c.mail_transport != "smtp" && c.mail_transport != "sendgrid" && c.mail_transport != "dev") {
+    return bad("MAIL_TRANSPORT", "must be smtp, sendgrid or dev");
+  }
+  if (c.mail_transport == "smtp" && c.smtp_url.empty()) return bad("SMTP_URL", "is required when MAIL_TRANSPORT=smtp");
+  if (c.mail_transport == "sendgrid" && c.sendgrid_api_key.empty()) {
+    return bad("SENDGRID_API_KEY", "is required when MAIL_TRANSPORT=sendgrid");
+  }
+  c.sendgrid_url = get("SENDGRID_API_URL").value_or("https://api.sendgrid.com/v3/mail/send");
+  c.encryption_key = get("ENCRYPTION_KEY").value_or("");
+  if (!c.encryption_key.empty() && c.encryption_key.size() < 32) {
+    return bad("ENCRYPTION_KEY", "must be at least 32 characters");
+  }
   return c;
 }
 

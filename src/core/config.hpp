@@ -59,7 +59,13 @@ struct Config {
   std::string sendgrid_api_key;
   std::string admin_email;
   std::string admin_password;
-  std::string public_url;
+  std::string public_url;       // base of links in emails; default http://localhost:PORT
+  std::string smtp_url;         // smtp:// (STARTTLS when offered) or smtps://; credentials may be in the URL
+  std::string mail_from;
+  std::string mail_transport;   // smtp | sendgrid | dev
+  std::string sendgrid_url;
+  // Key for secrets the server must read back (TOTP seeds). Empty: derived from JWT_SECRET (see docs/configuration.md).
+  std::string encryption_key;
 };
 
 // Reads KEY=VALUE lines (comments, blank lines, optional quotes, optional `export `).

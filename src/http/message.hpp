@@ -30,6 +30,7 @@ struct Request {
   std::string user_id;     // set by auth once known, for logs and the per-user limiter
   std::string account_id;  // active organization, when known
   std::string role;        // USER / ADMIN, when authenticated
+  std::string session_id;  // sid claim of the access token, when authenticated
   bool keep_alive = true;
 
   const std::string* header(std::string_view name) const;
