@@ -49,14 +49,17 @@ echo "== web unit"
 
 echo "== e2e (chromium)"
 e2e_port=$(free_port)
+# The browser test runs the SMTP sink on this port and reads the server's mail (verification links) from it.
+e2e_smtp_port=$(free_port)
 psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE tollgate_e2e" >/dev/null
 DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/tollgate_e2e" PORT=$e2e_port HOST=127.0.0.1 TOLLGATE_ENV=test \
   VAR_DIR="$work/e2e-var" WEB_DIR="$root/web/dist" JWT_SECRET=e2e-secret-e2e-secret-e2e-secret-e2e \
+  SMTP_URL="smtp://127.0.0.1:$e2e_smtp_port" PUBLIC_URL="http://127.0.0.1:$e2e_port" \
   "$TOLLGATE_BIN" serve >"$work/e2e-server.log" 2>&1 &
 server_pid=$!
 if wait_http "http://127.0.0.1:$e2e_port/readyz" 60; then
-  (cd web && E2E_BASE_URL="http://127.0.0.1:$e2e_port" npm run --silent e2e -- --reporter=default --reporter=json \
-    --outputFile.json="$reports/e2e.json") || status=1
+  (cd web && E2E_BASE_URL="http://127.0.0.1:$e2e_port" E2E_SMTP_PORT=$e2e_smtp_port npm run --silent e2e -- \
+    --reporter=default --reporter=json --outputFile.json="$reports/e2e.json") || { status=1; tail -n 30 "$work/e2e-server.log"; }
 else
   echo "e2e: server did not become ready"; tail -n 30 "$work/e2e-server.log"; status=1
 fi

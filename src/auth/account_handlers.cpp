@@ -115,7 +115,7 @@ void register_account_routes(http::Router& router, AuthService& service) {
     auto r = co_await service.delete_account(user_id, password, meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
     Response res = Response::empty(204);
-    res.add("Set-Cookie", refresh_cookie("", 0));
+    set_session_cookies(res, "", 0);
     co_return res;
   });
 

@@ -42,6 +42,14 @@ std::string refresh_cookie(const std::string& token, int max_age) {
          "; HttpOnly; Secure; SameSite=Strict";
 }
 
+void set_session_cookies(Response& res, const std::string& token, int max_age) {
+  res.add("Set-Cookie", refresh_cookie(token, max_age));
+  // Not a secret and readable by scripts: tells the web app whether a silent refresh is worth trying, so
+  // anonymous page loads make no doomed /api/auth/refresh call.
+  res.add("Set-Cookie", std::string(kSessionHintCookie) + "=" + (token.empty() ? "" : "1") +
+                            "; Path=/; Max-Age=" + std::to_string(max_age) + "; Secure; SameSite=Strict");
+}
+
 Response auth_response(int status, const AuthSuccess& s, int refresh_ttl) {
   nlohmann::json body = {{"user", user_json(s.user)},
                          {"accessToken", s.access_token},
@@ -51,7 +59,7 @@ Response auth_response(int status, const AuthSuccess& s, int refresh_ttl) {
   if (s.user.personal_org) body["organizationId"] = *s.user.personal_org;
   Response r = Response::json(status, body);
   r.set("Cache-Control", "no-store");
-  r.add("Set-Cookie", refresh_cookie(s.refresh_token, refresh_ttl));
+  set_session_cookies(r, s.refresh_token, refresh_ttl);
   return r;
 }
 
@@ -232,7 +240,7 @@ void register_routes(http::Router& router, AuthService& service) {
     auto r = co_await service.reset_password(token, password, meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
     Response res = Response::empty(204);
-    res.add("Set-Cookie", refresh_cookie("", 0));
+    set_session_cookies(res, "", 0);
     co_return res;
   });
 
@@ -243,7 +251,7 @@ void register_routes(http::Router& router, AuthService& service) {
     auto r = co_await service.logout_all(user_id, meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
     Response res = Response::empty(204);
-    res.add("Set-Cookie", refresh_cookie("", 0));
+    set_session_cookies(res, "", 0);
     co_return res;
   });
 
@@ -254,7 +262,7 @@ void register_routes(http::Router& router, AuthService& service) {
     auto r = co_await service.refresh(token.value(), meta);
     if (!r) {
       Response res = http::problem(r.error(), req.request_id);
-      if (r.error().code == ErrorCode::Unauthorized) res.add("Set-Cookie", refresh_cookie("", 0));
+      if (r.error().code == ErrorCode::Unauthorized) set_session_cookies(res, "", 0);
       co_return res;
     }
     co_return auth_response(200, r.value(), service.settings().refresh_ttl_seconds);
@@ -267,7 +275,7 @@ void register_routes(http::Router& router, AuthService& service) {
     auto r = co_await service.logout(token.value(), meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
     Response res = Response::empty(204);
-    res.add("Set-Cookie", refresh_cookie("", 0));
+    set_session_cookies(res, "", 0);
     co_return res;
   });
 

@@ -5,6 +5,7 @@
 namespace tg::auth {
 
 constexpr const char* kRefreshCookie = "__Host-tollgate_refresh";
+constexpr const char* kSessionHintCookie = "tollgate_session";
 
 // /api/auth/register, /login, /refresh, /logout and /api/user/profile.
 void register_routes(http::Router& router, AuthService& service);
@@ -22,6 +23,8 @@ std::string trim(const std::string& s);
 bool is_uuid(std::string_view s);
 Error unauthorized();
 std::string refresh_cookie(const std::string& token, int max_age);
+// The refresh cookie plus a non-secret "a session exists" hint; an empty token clears both.
+void set_session_cookies(http::Response& res, const std::string& token, int max_age);
 http::Response auth_response(int status, const AuthSuccess& s, int refresh_ttl);
 
 // /api/user/*: profile changes, password, email, sessions, two-factor, account deletion.

@@ -65,6 +65,9 @@ void init(const std::string& log_dir, Level min_level, bool to_stdout) {
   g_logger->set_pattern("%v");
   g_logger->set_level(to_spd(min_level));
   g_logger->flush_on(spdlog::level::warn);
+  // flush_every only reaches loggers in spdlog's registry: without this the files lagged until exit.
+  spdlog::drop("tollgate");
+  spdlog::register_logger(g_logger);
   spdlog::flush_every(std::chrono::seconds(1));
 }
 

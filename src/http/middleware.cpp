@@ -126,7 +126,7 @@ void cors_headers(const Request& req, Response& res, bool allowed_cross_origin) 
 void security_headers(const Config& cfg, Response& res) {
   // Helmet's defaults, tightened for a same-origin SPA.
   res.set("Content-Security-Policy",
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; "
           "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
           "frame-ancestors 'none'; upgrade-insecure-requests");
   res.set("X-Content-Type-Options", "nosniff");

@@ -1,15 +1,21 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeEach } from 'vitest';
 import { useServer, printLogsOnFailure } from '../harness/vitest-helpers.js';
 import type { FetchResult } from '../harness/http.js';
 import { validateResponse } from '../harness/openapi.js';
 import {
+  GOOD_PASSWORD,
   HIGH_IP_LIMIT,
+  SUBJECTS,
+  enableTwoFactor,
+  mailEnv,
+  useSmtpSink,
+  waitAudit,
   expectAuthResult,
   expectProblem,
   expectRefreshCookieSet,
   expectValidationFailed,
   getProfile,
-  login,
+  login as loginFrom127,
   median,
   postJson,
   registerAccount,
@@ -20,6 +26,20 @@ import {
 
 const PATH = '/api/auth/login' as const;
 
+/**
+ * Every test gets its own client IP (X-Forwarded-For, believed from 127.0.0.1 where TRUSTED_PROXIES says so), so
+ * the failed logins of one test never add up to the per-IP login throttle (20 failures / 15 min) of another.
+ */
+let clientIp = '203.0.113.1';
+let ipCounter = 0;
+beforeEach(() => {
+  ipCounter++;
+  clientIp = `203.0.${113 + Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+});
+function login(s: Parameters<typeof loginFrom127>[0], email: string, password: string, headers: Record<string, string> = {}): Promise<FetchResult> {
+  return loginFrom127(s, email, password, { 'x-forwarded-for': clientIp, ...headers });
+}
+
 /** The body with its requestId value blanked: what must be byte-identical between two 401s. */
 function withoutRequestId(r: FetchResult): string {
   const rid = r.json?.requestId;
@@ -28,7 +48,7 @@ function withoutRequestId(r: FetchResult): string {
 }
 
 describe('POST /api/auth/login', () => {
-  const server = useServer(HIGH_IP_LIMIT);
+  const server = useServer({ ...HIGH_IP_LIMIT, TRUSTED_PROXIES: '127.0.0.1/32' });
   printLogsOnFailure();
 
   it('200: AuthResult for the registered user + __Host- refresh cookie; new tokens, working access token', async () => {
@@ -128,6 +148,29 @@ describe('POST /api/auth/login', () => {
     expectOk(o);
   });
 
+  it('200 mfaRequired for an account with 2FA: {mfaRequired: true, mfaToken, expiresIn: 300}, no tokens, no cookie', async () => {
+    const acct = await registerAccount(server(), {}, 'login-mfa');
+    await enableTwoFactor(server(), acct.result.accessToken, acct.password);
+    const r = await login(server(), acct.email, acct.password);
+    const b = expectOk(r);
+    expect(b.mfaRequired).toBe(true);
+    expect(typeof b.mfaToken).toBe('string');
+    expect(b.mfaToken.length).toBeGreaterThanOrEqual(20);
+    expect(b.expiresIn).toBe(300);
+    expect(b).not.toHaveProperty('accessToken');
+    expect(b).not.toHaveProperty('refreshToken');
+    expect(b).not.toHaveProperty('user');
+    expect(r.headers.getSetCookie().some((c) => c.startsWith('__Host-tollgate_refresh='))).toBe(false);
+    // The mfaToken is no access token.
+    expect((await getProfile(server(), b.mfaToken)).status).toBe(401);
+    // A wrong password of a 2FA account is the usual 401.
+    expectProblem(await login(server(), acct.email, acct.password + 'x'), 'post', PATH, 401, 'INVALID_CREDENTIALS');
+    // Each login gets its own challenge.
+    const again = expectOk(await login(server(), acct.email, acct.password));
+    expect(again.mfaToken).not.toBe(b.mfaToken);
+    expect(await waitAudit(server(), acct.result.user.id, 'auth.login.mfa_required')).toContain('auth.login.mfa_required');
+  });
+
   describe('422 VALIDATION_FAILED naming the field', () => {
     it('unknown field → errors[] names it', async () => {
       const r = await postJson(server(), PATH, { email: uniqueEmail('x'), password: 'whatever-password', remember: true });
@@ -159,7 +202,59 @@ describe('POST /api/auth/login', () => {
   });
 });
 
-/** 200 whose body matches the spec's AuthResult; returns it. */
+describe('POST /api/auth/login per-IP throttle (TRUSTED_PROXIES=127.0.0.1/32, X-Forwarded-For as the client IP)', () => {
+  // The generic /api limiter is raised so that only the login throttle can trip.
+  const server = useServer({ ...HIGH_IP_LIMIT, TRUSTED_PROXIES: '127.0.0.1/32' });
+  printLogsOnFailure();
+
+  it('429 TOO_MANY_ATTEMPTS with Retry-After after 20 failed logins from one IP — also for a right password; other IPs unaffected', async () => {
+    const victim = await registerAccount(server(), {}, 'login-ipthrottle');
+    const ip = { 'x-forwarded-for': '198.51.100.20' };
+    // 20 failures against 20 different (unknown) addresses: no account reaches its own lock.
+    for (let i = 0; i < 20; i++) {
+      const r = await login(server(), uniqueEmail(`spray-${i}`), 'wrong-password-spray', ip);
+      expectProblem(r, 'post', PATH, 401, 'INVALID_CREDENTIALS');
+    }
+    expectTooManyAttempts(await login(server(), uniqueEmail('spray-21'), 'wrong-password-spray', ip));
+    const right = await login(server(), victim.email, victim.password, ip);
+    expectTooManyAttempts(right);
+    expect(right.headers.getSetCookie().some((c) => c.startsWith('__Host-tollgate_refresh='))).toBe(false);
+    // Another client IP signs in normally, and so does the same account from there.
+    const other = await login(server(), victim.email, victim.password, { 'x-forwarded-for': '198.51.100.21' });
+    expect(other.status, other.text).toBe(200);
+    expectOk(other);
+  });
+});
+
+describe('POST /api/auth/login from a new device mails the user', () => {
+  const sink = useSmtpSink();
+  const server = useServer(() => mailEnv(sink()));
+  printLogsOnFailure();
+
+  it('a sign-in with a user agent never seen on the account → "New sign-in to your account" (once per device)', async () => {
+    const email = uniqueEmail('login-newdev');
+    const reg = await postJson(server(), '/api/auth/register', { email, password: GOOD_PASSWORD }, { 'user-agent': 'KnownBrowser/1.0' });
+    expect(reg.status, reg.text).toBe(201);
+    const ua = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) NeverSeenBrowser/99.0' };
+    expect((await login(server(), email, GOOD_PASSWORD, ua)).status).toBe(200);
+    const mail = await sink().waitForMail({ to: email, subject: SUBJECTS.newSignIn });
+    expect(mail.text).not.toContain(GOOD_PASSWORD);
+    // The same device again is no longer new.
+    const mark = sink().messages().length;
+    expect((await login(server(), email, GOOD_PASSWORD, ua)).status).toBe(200);
+    await sink().expectNoMail({ to: email, subject: SUBJECTS.newSignIn }, 3000, mark);
+  });
+});
+
+function expectTooManyAttempts(r: FetchResult): void {
+  expectProblem(r, 'post', PATH, 429, 'TOO_MANY_ATTEMPTS');
+  const ra = r.headers.get('retry-after');
+  const n = Number(ra);
+  expect(Number.isInteger(n) && n > 0, `Retry-After=${ra}`).toBe(true);
+  expect(n).toBeLessThanOrEqual(24 * 3600);
+}
+
+/** 200 whose body matches the spec (AuthResult or MfaChallenge); returns it. */
 function expectOk(r: FetchResult): any {
   expect(r.status, r.text).toBe(200);
   validateResponse('post', PATH, 200, r.contentType, r.text);

@@ -5,6 +5,8 @@ import { validateResponse, expectProblemShape } from '../harness/openapi.js';
 import {
   HIGH_IP_LIMIT,
   algNone,
+  api,
+  waitAudit,
   decodeJwt,
   expectPolicy,
   expectProblem,
@@ -143,5 +145,110 @@ describe('GET /api/user/profile rate limits per user, not per IP (IP max 3, user
     const rb = await getProfile(server(), b.result.accessToken);
     expect200(rb);
     expectPolicy(rb, 'user', 3, 60);
+  });
+});
+
+describe('PATCH /api/user/profile', () => {
+  const server = useServer(HIGH_IP_LIMIT);
+  printLogsOnFailure();
+
+  const patch = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+    api(server(), 'patch', PATH, { token, body, headers });
+
+  function expectPatched(r: FetchResult): any {
+    expect(r.status, r.text).toBe(200);
+    expect(r.contentType).toMatch(/^application\/json\b/i);
+    validateResponse('patch', PATH, 200, r.contentType, r.text);
+    return r.json;
+  }
+
+  it('200: sets name, company and an https avatarUrl; GET shows the same user', async () => {
+    const acct = await registerAccount(server(), {}, 'patch-set');
+    const u = expectPatched(
+      await patch(acct.result.accessToken, { name: 'Barbara Liskov', company: 'CLU Inc', avatarUrl: 'https://cdn.example.com/a/b.png' }),
+    );
+    expect(u.id).toBe(acct.result.user.id);
+    expect(u.email).toBe(acct.email);
+    expect(u.name).toBe('Barbara Liskov');
+    expect(u.company).toBe('CLU Inc');
+    expect(u.avatarUrl).toBe('https://cdn.example.com/a/b.png');
+    const g = await getProfile(server(), acct.result.accessToken);
+    expect200(g);
+    expect(userFields(g.json)).toEqual(userFields(u));
+    expect(g.json.avatarUrl).toBe('https://cdn.example.com/a/b.png');
+    expect(await waitAudit(server(), acct.result.user.id, 'account.updated')).toContain('account.updated');
+  });
+
+  it('200: a partial update keeps the other fields; null clears a field', async () => {
+    const acct = await registerAccount(server(), { name: 'Keep Me', company: 'Old Co' }, 'patch-partial');
+    let u = expectPatched(await patch(acct.result.accessToken, { company: 'New Co' }));
+    expect(u.name).toBe('Keep Me');
+    expect(u.company).toBe('New Co');
+    u = expectPatched(await patch(acct.result.accessToken, { avatarUrl: 'https://example.com/me.jpg' }));
+    expect(u.company).toBe('New Co');
+    u = expectPatched(await patch(acct.result.accessToken, { company: null, avatarUrl: null }));
+    expect(u.name).toBe('Keep Me');
+    expect(u.company ?? null).toBeNull();
+    expect(u.avatarUrl ?? null).toBeNull();
+    const g = expect200(await getProfile(server(), acct.result.accessToken));
+    expect(g.company ?? null).toBeNull();
+    expect(g.avatarUrl ?? null).toBeNull();
+    expect(g.name).toBe('Keep Me');
+  });
+
+  describe('422 VALIDATION_FAILED naming the field', () => {
+    let acct: Account;
+    beforeAll(async () => {
+      acct = await registerAccount(server(), { name: 'Unchanged' }, 'patch-422');
+    });
+    const bad = async (body: unknown, field: string) => {
+      const r = await patch(acct.result.accessToken, body);
+      expectProblem(r, 'patch', PATH, 422, 'VALIDATION_FAILED');
+      expect(
+        (r.json.errors ?? []).some((e: { field: string }) => typeof e.field === 'string' && e.field.includes(field)),
+        `errors[] does not name "${field}": ${r.text}`,
+      ).toBe(true);
+    };
+
+    for (const url of ['http://example.com/a.png', 'javascript:alert(1)', 'data:image/png;base64,AAAA', '//example.com/a.png', 'not a url']) {
+      it(`avatarUrl ${JSON.stringify(url)} (not https://) → avatarUrl`, async () => {
+        await bad({ avatarUrl: url }, 'avatarUrl');
+      });
+    }
+    it('avatarUrl longer than 2048 characters → avatarUrl', async () => {
+      await bad({ avatarUrl: 'https://example.com/' + 'a'.repeat(2100) }, 'avatarUrl');
+    });
+    it('name longer than 200 characters → name', async () => {
+      await bad({ name: 'n'.repeat(201) }, 'name');
+    });
+    it('company of the wrong type → company', async () => {
+      await bad({ company: 42 }, 'company');
+    });
+    it('a field that is not editable here (email, role) → names it', async () => {
+      await bad({ email: 'new@example.com' }, 'email');
+      await bad({ role: 'ADMIN' }, 'role');
+    });
+    it('empty object → 422; nothing changed', async () => {
+      const r = await patch(acct.result.accessToken, {});
+      expectProblem(r, 'patch', PATH, 422, 'VALIDATION_FAILED');
+      const g = expect200(await getProfile(server(), acct.result.accessToken));
+      expect(g.name).toBe('Unchanged');
+      expect(g.role).toBe('USER');
+    });
+  });
+
+  it('401: without a token → UNAUTHORIZED', async () => {
+    expectProblem(await patch(undefined, { name: 'x' }), 'patch', PATH, 401, 'UNAUTHORIZED');
+  });
+
+  it('415: non-JSON Content-Type → UNSUPPORTED_MEDIA_TYPE', async () => {
+    const acct = await registerAccount(server(), {}, 'patch-415');
+    const r = await patch(acct.result.accessToken, 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
+    expectProblem(r, 'patch', PATH, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('400: malformed JSON → MALFORMED_JSON', async () => {
+    const acct = await registerAccount(server(), {}, 'patch-400');
+    expectProblem(await patch(acct.result.accessToken, '{"name": '), 'patch', PATH, 400, 'MALFORMED_JSON');
   });
 });

@@ -1,6 +1,8 @@
 import { lazy } from 'react';
 import { Route, Routes } from 'react-router-dom';
+import { RequireAuth } from '@/features/auth/components/require-auth';
 import { AppLayout } from './layouts/app-layout';
+import { DashboardLayout } from './layouts/dashboard-layout';
 import { LandingPage } from './routes/landing';
 import { NotFoundPage } from './routes/not-found';
 
@@ -12,6 +14,23 @@ const ApiReferencePage = lazy(() =>
 const ProblemReferencePage = lazy(() =>
   import('@/features/api-docs/components/problem-reference-page').then((m) => ({ default: m.ProblemReferencePage })),
 );
+const LoginPage = lazy(() => import('@/features/auth/components/login-page').then((m) => ({ default: m.LoginPage })));
+const RegisterPage = lazy(() => import('@/features/auth/components/register-page').then((m) => ({ default: m.RegisterPage })));
+const VerifyEmailPage = lazy(() =>
+  import('@/features/auth/components/verify-email-page').then((m) => ({ default: m.VerifyEmailPage })),
+);
+const ForgotPasswordPage = lazy(() =>
+  import('@/features/auth/components/forgot-password-page').then((m) => ({ default: m.ForgotPasswordPage })),
+);
+const ResetPasswordPage = lazy(() =>
+  import('@/features/auth/components/reset-password-page').then((m) => ({ default: m.ResetPasswordPage })),
+);
+const DashboardPage = lazy(() =>
+  import('@/features/dashboard/components/dashboard-page').then((m) => ({ default: m.DashboardPage })),
+);
+const AccountSettingsPage = lazy(() =>
+  import('@/features/account/components/account-settings-page').then((m) => ({ default: m.AccountSettingsPage })),
+);
 
 export function AppRoutes() {
   return (
@@ -21,7 +40,22 @@ export function AppRoutes() {
         <Route path="status" element={<StatusPage />} />
         <Route path="docs/api" element={<ApiReferencePage />} />
         <Route path="docs/problems" element={<ProblemReferencePage />} />
+        <Route path="login" element={<LoginPage />} />
+        <Route path="register" element={<RegisterPage />} />
+        <Route path="verify-email" element={<VerifyEmailPage />} />
+        <Route path="forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="reset-password" element={<ResetPasswordPage />} />
         <Route path="*" element={<NotFoundPage />} />
+      </Route>
+      <Route
+        element={
+          <RequireAuth>
+            <DashboardLayout />
+          </RequireAuth>
+        }
+      >
+        <Route path="dashboard" element={<DashboardPage />} />
+        <Route path="account" element={<AccountSettingsPage />} />
       </Route>
     </Routes>
   );

@@ -1,5 +1,7 @@
-import axios, { AxiosError, AxiosHeaders, type AxiosInstance } from 'axios';
+import axios, { AxiosError, AxiosHeaders, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import { env } from '@/config/env';
+import { useAuthStore } from '@/stores/auth-store';
+import type { AuthResult } from '@/types';
 
 export interface FieldError {
   field: string;
@@ -16,6 +18,8 @@ export class ApiError extends Error {
   readonly requestId: string | undefined;
   readonly errors: FieldError[];
   readonly type: string | undefined;
+  /** Seconds from a `Retry-After` header (429, 503), when the server sent one. */
+  readonly retryAfter: number | undefined;
 
   constructor(init: {
     status: number;
@@ -25,6 +29,7 @@ export class ApiError extends Error {
     requestId?: string | undefined;
     errors?: FieldError[];
     type?: string | undefined;
+    retryAfter?: number | undefined;
     cause?: unknown;
   }) {
     super(init.detail ? `${init.title}: ${init.detail}` : init.title, { cause: init.cause });
@@ -35,6 +40,7 @@ export class ApiError extends Error {
     this.requestId = init.requestId;
     this.errors = init.errors ?? [];
     this.type = init.type;
+    this.retryAfter = init.retryAfter;
   }
 
   /** No HTTP response at all (offline, DNS, CORS, timeout). */
@@ -78,6 +84,14 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
+function retryAfterSeconds(headers: unknown): number | undefined {
+  const value = headerValue(headers, 'retry-after');
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
 function looksLikeProblem(contentType: string | undefined, body: unknown): body is Record<string, unknown> {
   if (!isRecord(body)) return false;
   if (contentType?.includes('application/problem+json')) return true;
@@ -118,6 +132,7 @@ export function toApiError(error: unknown): ApiError {
     const body = parseBody(response.data);
     const contentType = headerValue(response.headers, 'content-type');
     const headerRequestId = headerValue(response.headers, 'x-request-id');
+    const retryAfter = retryAfterSeconds(response.headers);
 
     if (looksLikeProblem(contentType, body)) {
       return new ApiError({
@@ -128,6 +143,7 @@ export function toApiError(error: unknown): ApiError {
         requestId: str(body.requestId) ?? headerRequestId,
         errors: parseFieldErrors(body.errors),
         type: str(body.type),
+        retryAfter,
         cause: error,
       });
     }
@@ -138,6 +154,7 @@ export function toApiError(error: unknown): ApiError {
       title: statusTitle(response.status),
       detail: typeof body === 'string' && body.length > 0 && body.length <= 300 ? body : str(response.statusText),
       requestId: headerRequestId,
+      retryAfter,
       cause: error,
     });
   }
@@ -151,12 +168,17 @@ export function toApiError(error: unknown): ApiError {
   });
 }
 
-export function createApiClient(baseURL: string = env.apiBaseUrl): AxiosInstance {
-  const client = axios.create({
+function baseClient(baseURL: string): AxiosInstance {
+  return axios.create({
     baseURL,
     timeout: 15_000,
     headers: { Accept: 'application/json, application/problem+json' },
+    // The refresh token is an HttpOnly cookie; send it also when the API is on another origin.
+    withCredentials: true,
   });
+}
+
+function normaliseErrors(client: AxiosInstance): AxiosInstance {
   client.interceptors.response.use(
     (response) => response,
     (error: unknown) => Promise.reject(toApiError(error)),
@@ -164,4 +186,141 @@ export function createApiClient(baseURL: string = env.apiBaseUrl): AxiosInstance
   return client;
 }
 
-export const apiClient = createApiClient();
+/** A plain client: no credentials attached, every failure an ApiError. */
+export function createApiClient(baseURL: string = env.apiBaseUrl): AxiosInstance {
+  return normaliseErrors(baseClient(baseURL));
+}
+
+/** How a session-aware client reads and updates the signed-in state (the auth store in the app). */
+export interface SessionHooks {
+  getAccessToken: () => string | null;
+  /** A refresh succeeded: keep the new access token (and the user it came with). */
+  onRefreshed: (result: AuthResult) => void;
+  /** The refresh token was refused: the session is over. */
+  onSessionExpired: () => void;
+}
+
+export interface SessionClient {
+  client: AxiosInstance;
+  /**
+   * `POST /api/auth/refresh` (the refresh token travels in the HttpOnly cookie). Single-flight: callers that
+   * arrive while a refresh is running share it, so one rotation serves every concurrent 401.
+   * Resolves to the new access token.
+   */
+  refresh: () => Promise<string>;
+}
+
+interface SessionRequestConfig extends InternalAxiosRequestConfig {
+  /** The access token this attempt carried (null: none). */
+  _sentToken?: string | null;
+  /** Set on the one retry after a refresh, so a second 401 is final. */
+  _authRetried?: boolean;
+}
+
+const REFRESH_PATH = '/api/auth/refresh';
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url, 'http://client.invalid').pathname;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A 401 from the auth endpoints is an answer (wrong password, spent token), not an expired access token.
+ * `logout-all` is the exception: it is authenticated with the access token like any user endpoint.
+ */
+function refreshesOn401(url: string | undefined): boolean {
+  const path = pathOf(url);
+  return !path.startsWith('/api/auth/') || path === '/api/auth/logout-all';
+}
+
+/** Refresh status codes that mean "this session is over" rather than "try again later". */
+function endsSession(error: ApiError): boolean {
+  return error.status === 400 || error.status === 401 || error.status === 403 || error.status === 422;
+}
+
+/** Serialises refreshes across tabs: two tabs rotating the same refresh token would look like token theft. */
+async function withRefreshLock<T>(run: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (!locks) return run();
+  return await locks.request('tollgate-session-refresh', run);
+}
+
+/**
+ * A client that sends `Authorization: Bearer <access token>` and, when a request other than an auth endpoint
+ * answers 401, refreshes the session once (shared by all concurrent 401s) and retries that request once.
+ */
+export function createSessionClient(hooks: SessionHooks, baseURL: string = env.apiBaseUrl): SessionClient {
+  const client = baseClient(baseURL);
+  let inflight: Promise<string> | null = null;
+
+  const doRefresh = async (): Promise<string> => {
+    try {
+      // No body: the server reads the refresh token from the cookie.
+      const response = await client.post<AuthResult>(REFRESH_PATH);
+      hooks.onRefreshed(response.data);
+      return response.data.accessToken;
+    } catch (err) {
+      const error = toApiError(err);
+      if (endsSession(error)) hooks.onSessionExpired();
+      throw error;
+    }
+  };
+
+  const refresh = (): Promise<string> => {
+    inflight ??= withRefreshLock(doRefresh).finally(() => {
+      inflight = null;
+    });
+    return inflight;
+  };
+
+  client.interceptors.request.use((config: SessionRequestConfig) => {
+    const token = hooks.getAccessToken();
+    config._sentToken = token;
+    if (token && pathOf(config.url) !== REFRESH_PATH) config.headers.set('Authorization', `Bearer ${token}`);
+    else config.headers.delete('Authorization');
+    return config;
+  });
+
+  client.interceptors.response.use(
+    (response) => response,
+    async (error: unknown) => {
+      if (!(error instanceof AxiosError) || error.response?.status !== 401) throw error;
+      const config = error.config as SessionRequestConfig | undefined;
+      if (!config || config._authRetried || !refreshesOn401(config.url)) throw error;
+      config._authRetried = true;
+      // A request sent before another one's refresh finished: the new token is already here.
+      const current = hooks.getAccessToken();
+      if (!current || current === config._sentToken) {
+        try {
+          await refresh();
+        } catch {
+          throw error;
+        }
+      }
+      return client.request(config);
+    },
+  );
+
+  normaliseErrors(client);
+  return { client, refresh };
+}
+
+const session = createSessionClient({
+  getAccessToken: () => useAuthStore.getState().accessToken,
+  onRefreshed: (result) => useAuthStore.getState().signedIn(result),
+  onSessionExpired: () => {
+    const state = useAuthStore.getState();
+    // At start-up there was no session to lose: nothing to tell the user.
+    state.signedOut(state.status === 'authenticated' ? 'expired' : null);
+  },
+});
+
+/** The app's client: every feature's API calls go through it. */
+export const apiClient = session.client;
+
+/** Single-flight session refresh of `apiClient` (also used once at start-up to restore a session). */
+export const refreshSession = session.refresh;

@@ -1,123 +1,29 @@
-import { Suspense, useEffect, useRef } from 'react';
-import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
-import { ErrorBoundary } from '@/components/error-boundary';
-import { LoadingBlock } from '@/components/spinner';
-import { reportClientError } from '@/features/client-errors/api/report-client-error';
-import { useVersion } from '@/features/meta/hooks/use-version';
-import { useScrollOnNavigate } from '@/hooks/use-scroll-on-navigate';
-import { useUiStore } from '@/stores/ui-store';
+import { NavLink } from 'react-router-dom';
+import { useAuthStore } from '@/stores/auth-store';
+import { Shell, type NavItem } from './shell';
 
-const NAV = [
+const NAV: readonly NavItem[] = [
   { to: '/', label: 'Overview', end: true },
-  { to: '/status', label: 'Status', end: false },
-  { to: '/docs/api', label: 'API reference', end: false },
-] as const;
+  { to: '/status', label: 'Status' },
+  { to: '/docs/api', label: 'API reference' },
+];
 
-function Logo() {
-  return (
-    <svg className="brand__mark" viewBox="0 0 32 32" aria-hidden="true">
-      <rect width="32" height="32" rx="8" fill="currentColor" />
-      <path
-        d="M8 11h16M8 11v13M24 11v13M12 11v6M16 11v6M20 11v6"
-        stroke="#fff"
-        strokeWidth="2.5"
-        strokeLinecap="round"
-        fill="none"
-      />
-    </svg>
-  );
-}
-
-function Footer() {
-  const { data } = useVersion();
-  return (
-    <footer className="footer">
-      <div className="container footer__inner">
-        <span>Tollgate · open source under Apache-2.0</span>
-        {data && (
-          <span className="muted" data-testid="server-version">
-            Server {data.version} · {data.environment}
-          </span>
-        )}
-      </div>
-    </footer>
-  );
-}
-
+/** The public site: landing, status, docs and the sign-in pages. */
 export function AppLayout() {
-  const location = useLocation();
-  const navOpen = useUiStore((s) => s.navOpen);
-  const setNavOpen = useUiStore((s) => s.setNavOpen);
-  const toggleNav = useUiStore((s) => s.toggleNav);
-  const mainRef = useRef<HTMLElement>(null);
-
-  // After client-side navigation, move focus to the new content so screen readers announce it,
-  // or scroll to the #fragment once the (lazy) page has rendered it.
-  useScrollOnNavigate(mainRef);
-
-  useEffect(() => {
-    setNavOpen(false);
-  }, [location.pathname, setNavOpen]);
-
-  useEffect(() => {
-    if (!navOpen) return undefined;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') setNavOpen(false);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [navOpen, setNavOpen]);
-
-  return (
-    <div className="shell">
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header className="header">
-        <div className="container header__inner">
-          <Link to="/" className="brand" aria-label="Tollgate home">
-            <Logo />
-            <span className="brand__name">Tollgate</span>
-          </Link>
-          <button
-            type="button"
-            className="nav-toggle"
-            aria-expanded={navOpen}
-            aria-controls="primary-nav"
-            onClick={toggleNav}
-          >
-            <span className="sr-only">{navOpen ? 'Close menu' : 'Open menu'}</span>
-            <svg viewBox="0 0 24 24" aria-hidden="true">
-              {navOpen ? (
-                <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
-              ) : (
-                <path d="M4 7h16M4 12h16M4 17h16" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
-              )}
-            </svg>
-          </button>
-          <nav id="primary-nav" className={`nav ${navOpen ? 'nav--open' : ''}`} aria-label="Main">
-            <ul className="nav__list">
-              {NAV.map((item) => (
-                <li key={item.to}>
-                  <NavLink to={item.to} end={item.end} className={({ isActive }) => `nav__link${isActive ? ' is-active' : ''}`}>
-                    {item.label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
-        </div>
-      </header>
-      <main id="main" ref={mainRef} tabIndex={-1} className="main">
-        <div className="container">
-          <ErrorBoundary resetKey={location.pathname} onError={(error, info) => void reportClientError(error, info.componentStack ?? undefined)}>
-            <Suspense fallback={<LoadingBlock />}>
-              <Outlet />
-            </Suspense>
-          </ErrorBoundary>
-        </div>
-      </main>
-      <Footer />
-    </div>
-  );
+  const status = useAuthStore((s) => s.status);
+  const account =
+    status === 'unknown' ? null : (
+      <li className="nav__account">
+        {status === 'authenticated' ? (
+          <NavLink to="/dashboard" className="btn btn--primary btn--sm nav__cta">
+            Dashboard
+          </NavLink>
+        ) : (
+          <NavLink to="/login" className="btn btn--secondary btn--sm nav__cta">
+            Sign in
+          </NavLink>
+        )}
+      </li>
+    );
+  return <Shell nav={NAV} navExtra={account} />;
 }
