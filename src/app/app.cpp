@@ -25,7 +25,12 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "db/listener.hpp"
 #include "jobs/queue.hpp"
+#include "keys/key_repository.hpp"
+#include "usage/spool.hpp"
+#include "usage/usage_handlers.hpp"
+#include "verify/verify_service.hpp"
 #include "mail/outbox.hpp"
 #include "ratelimit/redis_limiter.hpp"
 
@@ -42,6 +47,9 @@ Usage:
                           Create an administrator (verified email, personal organization). Email and password
                           default to ADMIN_EMAIL / ADMIN_PASSWORD; without a password one is generated and
                           printed once. --if-none does nothing when an admin already exists.
+  tollgate service-token create --name N [--scope S]...
+                          Create an operator service token for POST /v1/keys/verify (scope keys:verify by
+                          default) and print it once, alone on the last line.
   tollgate version        Print the version.
   tollgate --help         This text.
 
@@ -217,8 +225,31 @@ int cmd_serve(const Config& cfg) {
     co_return co_await outbox.deliver(payload);
   });
 
+  // Metering: the spool must open, or metered calls could not be acknowledged safely.
+  usage::Spool spool(cfg.var_dir + "/spool");
+  if (auto r = spool.open(); !r) {
+    std::fprintf(stderr, "tollgate: %s\n", r.error().detail.c_str());
+    return 1;
+  }
+  verify::VerifySettings verify_settings;
+  verify_settings.key_window = cfg.key_rate_window;
+  verify::VerifyService verify_service(database, limiter, spool, clock, verify_settings);
+  usage::Shipper shipper(spool, database, [&verify_service](const std::map<std::string, std::int64_t>& by_org) {
+    for (const auto& [org, cost] : by_org) verify_service.quota().shipped(org, cost);
+  });
+  db::Listener key_listener(cfg.database_url, "tollgate_keys",
+                            [&verify_service](const std::string& payload) { verify_service.invalidate(payload); },
+                            cpu_pool);
+  keys::KeyRepository key_repo(database);
+  usage::UsageRepository usage_repo(database);
+
   http::Router router;
-  register_routes(router, RouteDeps{cfg, database, redis_clients.get(), &auth_service});
+  RouteDeps deps{cfg, database, redis_clients.get(), &auth_service};
+  deps.keys = &key_repo;
+  deps.verify = &verify_service;
+  deps.usage = &usage_repo;
+  deps.clock = &clock;
+  register_routes(router, deps);
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
   http::Pipeline pipeline(cfg, router, limiter, clock, web.available() ? &web : nullptr);
@@ -233,6 +264,8 @@ int cmd_serve(const Config& cfg) {
   std::atomic<bool> stopping{false};
   queue.handle("noop", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
   asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, stopping), asio::detached);
+  asio::co_spawn(*raw[0], shipper.run(stopping), asio::detached);
+  asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;
@@ -350,6 +383,44 @@ int cmd_create_admin(const Config& cfg, int argc, char** argv) {
 
 }  // namespace
 
+int cmd_service_token(const Config& cfg, int argc, char** argv) {
+  if (argc < 3 || std::string(argv[2]) != "create") {
+    std::fprintf(stderr, "usage: tollgate service-token create --name N [--scope S]...\n");
+    return 2;
+  }
+  std::string name;
+  std::vector<std::string> scopes;
+  for (int i = 3; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--name" && i + 1 < argc) {
+      name = argv[++i];
+    } else if (a == "--scope" && i + 1 < argc) {
+      std::string scope = argv[++i];
+      if (scope.empty() || scope.find_first_not_of("abcdefghijklmnopqrstuvwxyz:_") != std::string::npos) {
+        std::fprintf(stderr, "tollgate service-token: invalid scope '%s'\n", scope.c_str());
+        return 2;
+      }
+      scopes.push_back(scope);
+    } else {
+      std::fprintf(stderr, "tollgate service-token: unknown argument '%s'\n", a.c_str());
+      return 2;
+    }
+  }
+  if (name.empty() || name.size() > 100) {
+    std::fprintf(stderr, "tollgate service-token: --name (1-100 characters) is required\n");
+    return 2;
+  }
+  if (scopes.empty()) scopes.push_back("keys:verify");
+  auto token = verify::create_service_token(cfg.database_url, name, scopes);
+  if (!token) {
+    std::fprintf(stderr, "tollgate service-token: %s\n", token.error().detail.c_str());
+    return 1;
+  }
+  std::printf("Service token \"%s\" created. It is shown only this once; store it as a secret:\n%s\n", name.c_str(),
+              token->c_str());
+  return 0;
+}
+
 int run(int argc, char** argv, char** envp) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd.empty() || cmd == "--help" || cmd == "-h" || cmd == "help") {
@@ -360,7 +431,7 @@ int run(int argc, char** argv, char** envp) {
     std::printf("tollgate %s\n", TOLLGATE_VERSION);
     return 0;
   }
-  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin") {
+  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token") {
     std::fprintf(stderr, "tollgate: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   }
@@ -368,6 +439,7 @@ int run(int argc, char** argv, char** envp) {
   if (!cfg) return 2;
   if (cmd == "migrate") return cmd_migrate(*cfg);
   if (cmd == "create-admin") return cmd_create_admin(*cfg, argc, argv);
+  if (cmd == "service-token") return cmd_service_token(*cfg, argc, argv);
   return cmd_serve(*cfg);
 }
 

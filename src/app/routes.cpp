@@ -2,6 +2,9 @@
 
 #include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
+#include "keys/key_handlers.hpp"
+#include "usage/usage_handlers.hpp"
+#include "verify/verify_service.hpp"
 #include "ops/ops_handlers.hpp"
 
 namespace tg::app {
@@ -13,6 +16,9 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
     auth::register_account_routes(router, *deps.auth);
     admin::register_routes(router, *deps.auth);
   }
+  if (deps.keys && deps.clock) keys::register_routes(router, *deps.keys, *deps.clock);
+  if (deps.verify) verify::register_routes(router, *deps.verify);
+  if (deps.usage && deps.clock) usage::register_routes(router, *deps.usage, *deps.clock);
 }
 
 }  // namespace tg::app

@@ -1,4 +1,5 @@
 #pragma once
+#include "core/clock.hpp"
 #include "core/config.hpp"
 #include "db/db.hpp"
 #include "http/router.hpp"
@@ -6,6 +7,15 @@
 
 namespace tg::auth {
 class AuthService;
+}
+namespace tg::keys {
+class KeyRepository;
+}
+namespace tg::verify {
+class VerifyService;
+}
+namespace tg::usage {
+class UsageRepository;
 }
 
 namespace tg::app {
@@ -15,6 +25,10 @@ struct RouteDeps {
   db::Database& db;
   PerWorker<redis::Client>* redis;  // null without REDIS_URL
   auth::AuthService* auth;          // null in tests that only check the ops routes
+  keys::KeyRepository* keys = nullptr;
+  verify::VerifyService* verify = nullptr;
+  usage::UsageRepository* usage = nullptr;
+  const Clock* clock = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

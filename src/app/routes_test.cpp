@@ -6,6 +6,10 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include "auth/auth_service.hpp"
+#include "keys/key_repository.hpp"
+#include "ratelimit/memory_limiter.hpp"
+#include "usage/usage_handlers.hpp"
+#include "verify/verify_service.hpp"
 #include "core/embedded.hpp"
 
 namespace tg::app {
@@ -21,8 +25,18 @@ TEST(Contract, RouterAndSpecAgree) {
   auth::Jwt jwt(auth::JwtSettings{"x"}, clock);
   auth::AuthRepository repo(db);
   auth::AuthService auth(repo, jwt, clock, cpu, auth::AuthSettings{});
+  keys::KeyRepository keys(db);
+  ratelimit::MemoryLimiter limiter(clock);
+  usage::Spool spool("/tmp/tollgate-contract-test-spool");
+  verify::VerifyService verify(db, limiter, spool, clock, verify::VerifySettings{});
+  usage::UsageRepository usage(db);
   http::Router router;
-  register_routes(router, RouteDeps{cfg, db, nullptr, &auth});
+  RouteDeps deps{cfg, db, nullptr, &auth};
+  deps.keys = &keys;
+  deps.verify = &verify;
+  deps.usage = &usage;
+  deps.clock = &clock;
+  register_routes(router, deps);
 
   std::set<std::string> routed;
   for (const auto& r : router.routes()) {

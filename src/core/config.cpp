@@ -227,7 +227,8 @@ Result<Config> load_config(const EnvMap& input) {
                         {"IDLE_TIMEOUT", &c.idle_timeout},
                         {"SHUTDOWN_GRACE", &c.shutdown_grace},
                         {"RATE_LIMIT_IP_WINDOW", &c.ip_limit.window},
-                        {"RATE_LIMIT_USER_WINDOW", &c.user_limit.window}}) {
+                        {"RATE_LIMIT_USER_WINDOW", &c.user_limit.window},
+                        {"KEY_RATE_WINDOW", &c.key_rate_window}}) {
     if (auto e = dur(k, *out, milliseconds(1))) return *e;
   }
   // Seed names: JWT_EXPIRY=15m, JWT_REFRESH_EXPIRY=7d.

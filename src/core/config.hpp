@@ -43,6 +43,8 @@ struct Config {
   std::vector<std::string> cors_origins;
   LimitRule ip_limit{100, std::chrono::minutes(15)};
   LimitRule user_limit{1000, std::chrono::minutes(15)};
+  // Window of the per-key limit ("per minute" in plans). Shorter only in tests, to make windows fast.
+  std::chrono::milliseconds key_rate_window{std::chrono::minutes(1)};
   std::vector<net::Cidr> trusted_proxies;
   bool trust_proxy_tls = false;
   std::string web_dir = "web/dist";

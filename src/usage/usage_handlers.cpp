@@ -1,0 +1,394 @@
+#include "usage/usage_handlers.hpp"
+
+#include <charconv>
+
+#include "auth/auth_handlers.hpp"
+#include "core/time.hpp"
+#include "http/problem.hpp"
+
+namespace tg::usage {
+using http::Request;
+using http::Response;
+
+namespace {
+constexpr const char* kKeyFilter = "($4 = '' OR api_key_id::text = $4)";
+
+const std::string kSummarySql = std::string(
+    "SELECT COALESCE(sum(requests), 0)::bigint AS requests, COALESCE(sum(cost_units), 0)::bigint AS cost, "
+    "COALESCE(sum(errors), 0)::bigint AS errors, COALESCE(sum(server_errors), 0)::bigint AS server_errors, "
+    "COALESCE(sum(rejected), 0)::bigint AS rejected, "
+    "usage_hist_percentile(usage_hist_sum(latency_hist), 0.5) AS p50, "
+    "usage_hist_percentile(usage_hist_sum(latency_hist), 0.95) AS p95 FROM usage_rollups "
+    "WHERE organization_id = $1::uuid AND bucket = 'hour' AND bucket_start >= $2::timestamptz "
+    "AND bucket_start < $3::timestamptz AND ") + kKeyFilter;
+const std::string kSeriesSql = std::string(
+    "WITH r AS (SELECT bucket_start, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors, "
+    "sum(cost_units)::bigint AS cost, usage_hist_sum(latency_hist) AS hist FROM usage_rollups "
+    "WHERE organization_id = $1::uuid AND bucket = $5 AND bucket_start >= $2::timestamptz "
+    "AND bucket_start < $3::timestamptz AND ") + kKeyFilter + " GROUP BY bucket_start) "
+    "SELECT to_char(g AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS t, "
+    "COALESCE(r.requests, 0) AS requests, COALESCE(r.errors, 0) AS errors, COALESCE(r.cost, 0) AS cost, "
+    "usage_hist_percentile(r.hist, 0.5) AS p50, usage_hist_percentile(r.hist, 0.95) AS p95 "
+    "FROM generate_series($2::timestamptz, $3::timestamptz - make_interval(secs => 1), "
+    "CASE WHEN $5 = 'day' THEN interval '1 day' ELSE interval '1 hour' END) g "
+    "LEFT JOIN r ON r.bucket_start = g ORDER BY g";
+const std::string kByEndpointSql = std::string(
+    "SELECT method, endpoint, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors, "
+    "sum(cost_units)::bigint AS cost, usage_hist_percentile(usage_hist_sum(latency_hist), 0.5) AS p50, "
+    "usage_hist_percentile(usage_hist_sum(latency_hist), 0.95) AS p95 FROM usage_rollups "
+    "WHERE organization_id = $1::uuid AND bucket = 'hour' AND bucket_start >= $2::timestamptz "
+    "AND bucket_start < $3::timestamptz AND ") + kKeyFilter +
+    " GROUP BY method, endpoint ORDER BY requests DESC, method, endpoint LIMIT 500";
+const std::string kDetailedSql = std::string(
+    "SELECT event_id::text AS id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS t, "
+    "(extract(epoch FROM occurred_at) * 1000000)::bigint AS t_us, api_key_id::text AS key_id, source, method, "
+    "endpoint, status_code, code, cost, latency_us, request_bytes, response_bytes, request_id FROM usage_events "
+    "WHERE organization_id = $1::uuid AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz AND ") +
+    kKeyFilter +
+    " AND ($5 = '' OR endpoint = $5) AND ($6::int = 0 OR status_code / 100 = $6::int) "
+    "AND (occurred_at, event_id) < (to_timestamp($7::bigint / 1000000.0), $8::uuid) "
+    "ORDER BY occurred_at DESC, event_id DESC LIMIT $9::int";
+const std::string kMonthlySql =
+    "WITH r AS (SELECT bucket_start, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors, "
+    "sum(cost_units)::bigint AS cost FROM usage_rollups WHERE organization_id = $1::uuid AND bucket = 'day' "
+    "AND bucket_start >= $2::timestamptz AND bucket_start < $3::timestamptz GROUP BY bucket_start) "
+    "SELECT to_char(g AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, COALESCE(r.requests, 0) AS requests, "
+    "COALESCE(r.errors, 0) AS errors, COALESCE(r.cost, 0) AS cost FROM generate_series($2::timestamptz, "
+    "$3::timestamptz - interval '1 day', interval '1 day') g LEFT JOIN r ON r.bucket_start = g ORDER BY g";
+const db::Query kSummary{"usage_summary", kSummarySql.c_str()};
+const db::Query kSeries{"usage_series", kSeriesSql.c_str()};
+const db::Query kByEndpoint{"usage_by_endpoint", kByEndpointSql.c_str()};
+const db::Query kDetailed{"usage_detailed", kDetailedSql.c_str()};
+const db::Query kMonthly{"usage_monthly", kMonthlySql.c_str()};
+const db::Query kQuota{
+    "usage_quota",
+    "WITH s AS (SELECT * FROM subscriptions WHERE organization_id = $1::uuid "
+    "AND status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused')), "
+    "p AS (SELECT pl.slug, pl.name, pl.included_units, pl.quota_policy, "
+    "COALESCE((SELECT current_period_start FROM s), date_trunc('month', now(), 'UTC')) AS ps, "
+    "COALESCE((SELECT current_period_end FROM s), date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
+    "FROM plans pl WHERE pl.id = COALESCE((SELECT plan_id FROM s), (SELECT id FROM plans WHERE slug = 'free'))) "
+    "SELECT p.slug, p.name, p.included_units, p.quota_policy, "
+    "to_char(p.ps AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS ps, "
+    "to_char(p.pe AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS pe, "
+    "(SELECT COALESCE(sum(cost_units), 0) FROM usage_rollups r WHERE r.organization_id = $1::uuid "
+    "AND r.bucket = 'hour' AND r.bucket_start >= date_trunc('hour', p.ps) AND r.bucket_start < p.pe)::bigint AS used "
+    "FROM p"};
+
+constexpr std::int64_t kHour = 3600 * 1000, kDay = 24 * kHour;
+
+struct Range {
+  std::int64_t from_ms = 0, to_ms = 0;
+};
+
+Error bad(const char* field, const std::string& why) {
+  Error e = Error::of(ErrorCode::ValidationFailed, "One or more query parameters are invalid.");
+  e.fields.push_back({field, why});
+  return e;
+}
+
+Result<Range> range_of(const Request& req, std::int64_t now, std::int64_t max_days) {
+  Range r;
+  r.to_ms = now;
+  if (auto t = req.query_param("to")) {
+    auto v = parse_rfc3339_ms(*t);
+    if (!v) return bad("to", "must be an RFC 3339 date-time");
+    r.to_ms = *v;
+  }
+  r.from_ms = r.to_ms - 30 * kDay;
+  if (auto f = req.query_param("from")) {
+    auto v = parse_rfc3339_ms(*f);
+    if (!v) return bad("from", "must be an RFC 3339 date-time");
+    r.from_ms = *v;
+  }
+  if (r.from_ms >= r.to_ms) return bad("from", "must be before to");
+  if (r.to_ms - r.from_ms > max_days * kDay) return bad("to", "must be at most " + std::to_string(max_days) + " days after from");
+  return r;
+}
+
+std::int64_t floor_to(std::int64_t ms, std::int64_t unit) {
+  return ms - (((ms % unit) + unit) % unit);
+}
+std::int64_t ceil_to(std::int64_t ms, std::int64_t unit) {
+  const std::int64_t f = floor_to(ms, unit);
+  return f == ms ? ms : f + unit;
+}
+
+Result<std::string> key_filter(const Request& req) {
+  std::string key = req.query_param("keyId").value_or("");
+  if (!key.empty() && !auth::is_uuid(key)) return bad("keyId", "must be a UUID");
+  return key;
+}
+
+nlohmann::json ms_or_null(const db::Rows& r, int i, const char* col) {
+  if (r.is_null(i, r.column(col))) return nullptr;
+  return static_cast<double>(r.integer(i, col)) / 1000.0;
+}
+
+bool signed_in(const Request& req) {
+  return !req.user_id.empty() && !req.account_id.empty();
+}
+
+Response json_ok(const nlohmann::json& body) {
+  Response res = Response::json(200, body);
+  res.set("Cache-Control", "no-store");
+  return res;
+}
+
+std::string csv_field(std::string_view s) {
+  const bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
+  std::string out;
+  // A leading = + - @ would be a formula in a spreadsheet: neutralised with a quote character.
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) out += '\'';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return quote ? "\"" + out + "\"" : out;
+}
+}  // namespace
+
+void register_routes(http::Router& router, UsageRepository& repo, const Clock& clock) {
+  router.add("GET", "/api/user/usage/summary", [&repo, &clock](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    auto range = range_of(req, clock.now_ms(), 400);
+    if (!range) co_return http::problem(range.error(), req.request_id);
+    auto key = key_filter(req);
+    if (!key) co_return http::problem(key.error(), req.request_id);
+    const std::int64_t from = floor_to(range->from_ms, kHour), to = ceil_to(range->to_ms, kHour);
+    db::Params p{req.account_id, format_rfc3339_ms(from), format_rfc3339_ms(to), key.value()};
+    auto r = co_await repo.db().query(kSummary, std::move(p));
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    const std::int64_t requests = r->integer(0, "requests"), errors = r->integer(0, "errors");
+    const nlohmann::json out = {{"from", format_rfc3339_ms(from)},
+                                {"to", format_rfc3339_ms(to)},
+                                {"requests", requests},
+                                {"costUnits", r->integer(0, "cost")},
+                                {"errors", errors},
+                                {"serverErrors", r->integer(0, "server_errors")},
+                                {"rejected", r->integer(0, "rejected")},
+                                {"errorRate", requests ? static_cast<double>(errors) / static_cast<double>(requests) : 0.0},
+                                {"latencyP50Ms", ms_or_null(r.value(), 0, "p50")},
+                                {"latencyP95Ms", ms_or_null(r.value(), 0, "p95")}};
+    co_return json_ok(out);
+  });
+
+  router.add("GET", "/api/user/usage/timeseries", [&repo, &clock](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    auto range = range_of(req, clock.now_ms(), 400);
+    if (!range) co_return http::problem(range.error(), req.request_id);
+    auto key = key_filter(req);
+    if (!key) co_return http::problem(key.error(), req.request_id);
+    std::string granularity = req.query_param("granularity").value_or("");
+    if (granularity.empty()) granularity = range->to_ms - range->from_ms <= 3 * kDay ? "hour" : "day";
+    if (granularity != "hour" && granularity != "day") {
+      co_return http::problem(bad("granularity", "must be hour or day"), req.request_id);
+    }
+    const std::int64_t unit = granularity == "day" ? kDay : kHour;
+    const std::int64_t from = floor_to(range->from_ms, unit), to = ceil_to(range->to_ms, unit);
+    if ((to - from) / unit > 2000) {
+      co_return http::problem(bad("granularity", "gives more than 2000 points for this range; use day"), req.request_id);
+    }
+    db::Params p{req.account_id, format_rfc3339_ms(from), format_rfc3339_ms(to), key.value(), granularity};
+    auto r = co_await repo.db().query(kSeries, std::move(p));
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    nlohmann::json points = nlohmann::json::array();
+    for (int i = 0; i < r->size(); ++i) {
+      points.push_back({{"t", std::string(r->get(i, "t"))},
+                        {"requests", r->integer(i, "requests")},
+                        {"errors", r->integer(i, "errors")},
+                        {"costUnits", r->integer(i, "cost")},
+                        {"latencyP50Ms", ms_or_null(r.value(), i, "p50")},
+                        {"latencyP95Ms", ms_or_null(r.value(), i, "p95")}});
+    }
+    co_return json_ok(nlohmann::json{{"granularity", granularity}, {"points", points}});
+  });
+
+  router.add("GET", "/api/user/usage/by-endpoint", [&repo, &clock](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    auto range = range_of(req, clock.now_ms(), 400);
+    if (!range) co_return http::problem(range.error(), req.request_id);
+    auto key = key_filter(req);
+    if (!key) co_return http::problem(key.error(), req.request_id);
+    db::Params p{req.account_id, format_rfc3339_ms(floor_to(range->from_ms, kHour)),
+                 format_rfc3339_ms(ceil_to(range->to_ms, kHour)), key.value()};
+    auto r = co_await repo.db().query(kByEndpoint, std::move(p));
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    nlohmann::json items = nlohmann::json::array();
+    for (int i = 0; i < r->size(); ++i) {
+      items.push_back({{"method", std::string(r->get(i, "method"))},
+                       {"endpoint", std::string(r->get(i, "endpoint"))},
+                       {"requests", r->integer(i, "requests")},
+                       {"errors", r->integer(i, "errors")},
+                       {"costUnits", r->integer(i, "cost")},
+                       {"latencyP50Ms", ms_or_null(r.value(), i, "p50")},
+                       {"latencyP95Ms", ms_or_null(r.value(), i, "p95")}});
+    }
+    co_return json_ok(nlohmann::json{{"items", items}});
+  });
+
+  router.add("GET", "/api/user/usage/detailed", [&repo, &clock](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    auto range = range_of(req, clock.now_ms(), 400);
+    if (!range) co_return http::problem(range.error(), req.request_id);
+    auto key = key_filter(req);
+    if (!key) co_return http::problem(key.error(), req.request_id);
+    const std::string endpoint = req.query_param("endpoint").value_or("");
+    if (endpoint.size() > 512) co_return http::problem(bad("endpoint", "must be at most 512 characters"), req.request_id);
+    int status_class = 0;
+    if (auto sc = req.query_param("statusClass")) {
+      if (*sc == "2xx") status_class = 2;
+      else if (*sc == "3xx") status_class = 3;
+      else if (*sc == "4xx") status_class = 4;
+      else if (*sc == "5xx") status_class = 5;
+      else co_return http::problem(bad("statusClass", "must be 2xx, 3xx, 4xx or 5xx"), req.request_id);
+    }
+    int limit = 100;
+    if (auto l = req.query_param("limit")) {
+      int v = 0;
+      auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
+      if (ec != std::errc() || ptr != l->data() + l->size() || v < 1 || v > 500) {
+        co_return http::problem(bad("limit", "must be an integer from 1 to 500"), req.request_id);
+      }
+      limit = v;
+    }
+    // Cursor "<occurred_at µs>_<event id>" of the last row of the previous page.
+    std::string cursor_us = std::to_string(range->to_ms * 1000);
+    std::string cursor_id = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+    if (auto c = req.query_param("cursor")) {
+      const auto us = c->find('_');
+      std::int64_t v = 0;
+      const bool ok = us != std::string::npos &&
+                      std::from_chars(c->data(), c->data() + us, v).ec == std::errc() &&
+                      auth::is_uuid(std::string_view(*c).substr(us + 1));
+      if (!ok) co_return http::problem(bad("cursor", "is not a cursor from nextCursor"), req.request_id);
+      cursor_us = std::to_string(v);
+      cursor_id = c->substr(us + 1);
+    }
+    db::Params p{req.account_id, format_rfc3339_ms(range->from_ms), format_rfc3339_ms(range->to_ms), key.value(),
+                 endpoint, std::to_string(status_class), cursor_us, cursor_id, std::to_string(limit + 1)};
+    auto r = co_await repo.db().query(kDetailed, std::move(p));
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    nlohmann::json items = nlohmann::json::array();
+    const int n = std::min(r->size(), limit);
+    for (int i = 0; i < n; ++i) {
+      auto rid = r->opt(i, "request_id");
+      items.push_back({{"id", std::string(r->get(i, "id"))},
+                       {"occurredAt", std::string(r->get(i, "t"))},
+                       {"keyId", std::string(r->get(i, "key_id"))},
+                       {"source", std::string(r->get(i, "source"))},
+                       {"method", std::string(r->get(i, "method"))},
+                       {"endpoint", std::string(r->get(i, "endpoint"))},
+                       {"statusCode", r->integer(i, "status_code")},
+                       {"code", std::string(r->get(i, "code"))},
+                       {"cost", r->integer(i, "cost")},
+                       {"latencyMs", static_cast<double>(r->integer(i, "latency_us")) / 1000.0},
+                       {"requestBytes", r->integer(i, "request_bytes")},
+                       {"responseBytes", r->integer(i, "response_bytes")},
+                       {"requestId", rid ? nlohmann::json(*rid) : nlohmann::json(nullptr)}});
+    }
+    nlohmann::json next = nullptr;
+    if (r->size() > limit && n > 0) {
+      next = std::string(r->get(n - 1, "t_us")) + "_" + std::string(r->get(n - 1, "id"));
+    }
+    co_return json_ok(nlohmann::json{{"items", items}, {"nextCursor", next}});
+  });
+
+  router.add("GET", "/api/user/usage/monthly/{year}/{month}", [&repo](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    int year = 0, month = 0;
+    const auto ys = req.param("year"), ms = req.param("month");
+    auto yr = std::from_chars(ys.data(), ys.data() + ys.size(), year);
+    auto mr = std::from_chars(ms.data(), ms.data() + ms.size(), month);
+    if (yr.ec != std::errc() || yr.ptr != ys.data() + ys.size() || year < 2000 || year > 2200) {
+      co_return http::problem(bad("year", "must be a year from 2000 to 2200"), req.request_id);
+    }
+    if (mr.ec != std::errc() || mr.ptr != ms.data() + ms.size() || month < 1 || month > 12) {
+      co_return http::problem(bad("month", "must be from 1 to 12"), req.request_id);
+    }
+    char from[32], to[32];
+    std::snprintf(from, sizeof from, "%04d-%02d-01T00:00:00Z", year, month);
+    std::snprintf(to, sizeof to, "%04d-%02d-01T00:00:00Z", month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1);
+    db::Params p{req.account_id, std::string(from), std::string(to)};
+    auto r = co_await repo.db().query(kMonthly, std::move(p));
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    nlohmann::json days = nlohmann::json::array();
+    std::int64_t requests = 0, cost = 0, errors = 0;
+    for (int i = 0; i < r->size(); ++i) {
+      requests += r->integer(i, "requests");
+      cost += r->integer(i, "cost");
+      errors += r->integer(i, "errors");
+      days.push_back({{"date", std::string(r->get(i, "d"))},
+                      {"requests", r->integer(i, "requests")},
+                      {"costUnits", r->integer(i, "cost")},
+                      {"errors", r->integer(i, "errors")}});
+    }
+    co_return json_ok(nlohmann::json{{"year", year}, {"month", month}, {"requests", requests},
+                                     {"costUnits", cost}, {"errors", errors}, {"days", days}});
+  });
+
+  router.add("GET", "/api/user/usage/quota", [&repo](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    db::Params p{req.account_id};
+    auto r = co_await repo.db().query(kQuota, std::move(p));
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    if (r->empty()) co_return http::problem(Error::of(ErrorCode::Internal, "no plan"), req.request_id);
+    const std::int64_t included = r->integer(0, "included_units"), used = r->integer(0, "used");
+    const std::string policy(r->get(0, "quota_policy"));
+    const bool unlimited = policy != "hard_cap" && included == 0;
+    nlohmann::json limit = unlimited ? nlohmann::json(nullptr) : nlohmann::json(included);
+    nlohmann::json remaining = unlimited ? nlohmann::json(nullptr) : nlohmann::json(std::max<std::int64_t>(0, included - used));
+    nlohmann::json percent = nullptr;
+    if (!unlimited && included > 0) percent = 100.0 * static_cast<double>(used) / static_cast<double>(included);
+    const nlohmann::json out = {{"plan", {{"slug", std::string(r->get(0, "slug"))}, {"name", std::string(r->get(0, "name"))}}},
+                                {"limit", limit},
+                                {"used", used},
+                                {"remaining", remaining},
+                                {"percent", percent},
+                                {"policy", policy},
+                                {"periodStart", std::string(r->get(0, "ps"))},
+                                {"resetsAt", std::string(r->get(0, "pe"))}};
+    co_return json_ok(out);
+  });
+
+  router.add("GET", "/api/user/usage/export", [&repo, &clock](Request& req) -> Task<Response> {
+    if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    auto range = range_of(req, clock.now_ms(), 31);
+    if (!range) co_return http::problem(range.error(), req.request_id);
+    auto key = key_filter(req);
+    if (!key) co_return http::problem(key.error(), req.request_id);
+    std::string csv = "occurredAt,keyId,method,endpoint,statusCode,code,cost,latencyMs,requestBytes,responseBytes,requestId\r\n";
+    std::string cursor_us = std::to_string(range->to_ms * 1000);
+    std::string cursor_id = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+    constexpr int kPage = 5000;
+    // Paged through the same keyset query as `detailed`; at most 200,000 rows per export.
+    for (int page = 0; page < 40; ++page) {
+      db::Params p{req.account_id, format_rfc3339_ms(range->from_ms), format_rfc3339_ms(range->to_ms), key.value(),
+                   std::string(), std::string("0"), cursor_us, cursor_id, std::to_string(kPage)};
+      auto r = co_await repo.db().query(kDetailed, std::move(p));
+      if (!r) co_return http::problem(r.error(), req.request_id);
+      for (int i = 0; i < r->size(); ++i) {
+        char lat[32];
+        std::snprintf(lat, sizeof lat, "%.3f", static_cast<double>(r->integer(i, "latency_us")) / 1000.0);
+        csv += std::string(r->get(i, "t")) + "," + std::string(r->get(i, "key_id")) + "," +
+               csv_field(r->get(i, "method")) + "," + csv_field(r->get(i, "endpoint")) + "," +
+               std::string(r->get(i, "status_code")) + "," + std::string(r->get(i, "code")) + "," +
+               std::string(r->get(i, "cost")) + "," + lat + "," + std::string(r->get(i, "request_bytes")) + "," +
+               std::string(r->get(i, "response_bytes")) + "," + csv_field(r->opt(i, "request_id").value_or("")) + "\r\n";
+      }
+      if (r->size() < kPage) break;
+      cursor_us = std::string(r->get(r->size() - 1, "t_us"));
+      cursor_id = std::string(r->get(r->size() - 1, "id"));
+    }
+    Response res;
+    res.status = 200;
+    res.body = std::move(csv);
+    res.set("Content-Type", "text/csv; charset=utf-8");
+    res.set("Content-Disposition", "attachment; filename=\"usage-" + format_rfc3339_ms(range->from_ms).substr(0, 10) +
+                                       "-to-" + format_rfc3339_ms(range->to_ms).substr(0, 10) + ".csv\"");
+    res.set("Cache-Control", "no-store");
+    co_return res;
+  });
+}
+
+}  // namespace tg::usage

@@ -1,0 +1,297 @@
+#include "verify/verify_service.hpp"
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "auth/auth_handlers.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/time.hpp"
+#include "http/body.hpp"
+#include "http/problem.hpp"
+#include "keys/key_format.hpp"
+
+namespace tg::verify {
+namespace {
+
+const db::Query kLoadKey{
+    "verify_load_key",
+    "WITH k AS (SELECT k.*, o.status AS org_status, u.status AS owner_status, s.plan_id AS sub_plan, "
+    "s.current_period_start, s.current_period_end, "
+    "(s.past_due_since IS NOT NULL AND s.payment_grace_ends_at IS NOT NULL AND s.payment_grace_ends_at < now()) "
+    "AS payment_blocked FROM api_keys k JOIN organizations o ON o.id = k.organization_id "
+    "JOIN users u ON u.id = o.owner_user_id LEFT JOIN subscriptions s ON s.organization_id = o.id "
+    "AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused') WHERE k.key_hash = decode($1, 'hex')), "
+    "p AS (SELECT k.id AS key_id, pl.slug, pl.included_units, pl.quota_policy, pl.rate_limit_per_minute AS plan_rate, "
+    "COALESCE(k.current_period_start, date_trunc('month', now(), 'UTC')) AS ps, "
+    "COALESCE(k.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
+    "FROM k JOIN plans pl ON pl.id = COALESCE(k.sub_plan, (SELECT id FROM plans WHERE slug = 'free'))) "
+    "SELECT k.id, k.organization_id, k.environment, k.status, "
+    "COALESCE((extract(epoch FROM k.expires_at) * 1000)::bigint, 0) AS expires_ms, "
+    "COALESCE((extract(epoch FROM k.grace_ends_at) * 1000)::bigint, 0) AS grace_ms, k.rate_limit_per_minute, "
+    "k.metadata::text AS metadata, k.org_status, k.owner_status, k.payment_blocked, p.slug, p.included_units, "
+    "p.quota_policy, p.plan_rate, (extract(epoch FROM p.ps) * 1000)::bigint AS ps_ms, "
+    "(extract(epoch FROM p.pe) * 1000)::bigint AS pe_ms, "
+    "(SELECT COALESCE(sum(r.cost_units), 0) FROM usage_rollups r WHERE r.organization_id = k.organization_id "
+    "AND r.bucket = 'hour' AND r.bucket_start >= date_trunc('hour', p.ps) AND r.bucket_start < p.pe)::bigint AS used "
+    "FROM k JOIN p ON p.key_id = k.id"};
+const db::Query kServiceToken{"verify_service_token",
+                              "SELECT array_to_string(scopes, ' ') AS scopes, (revoked_at IS NULL AND "
+                              "(expires_at IS NULL OR expires_at > now())) AS ok FROM service_tokens "
+                              "WHERE token_hash = decode($1, 'hex')"};
+
+metrics::Counter& outcomes(const char* code) {
+  return metrics::registry().counter("tollgate_verify_total", "Key verifications by result code", {{"code", code}});
+}
+
+int status_of(const char* code) {
+  const std::string_view c = code;
+  if (c == "VALID") return 200;
+  if (c == "REVOKED" || c == "EXPIRED") return 401;
+  if (c == "DISABLED") return 403;
+  if (c == "PAYMENT_REQUIRED") return 402;
+  return 429;
+}
+
+Error invalid_token() {
+  return Error::coded(ErrorCode::Unauthorized, "INVALID_SERVICE_TOKEN",
+                      "Send a valid service token as `Authorization: Bearer tg_svc_…`.");
+}
+}  // namespace
+
+VerifyService::VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool,
+                             const Clock& clock, VerifySettings s)
+    : db_(db), limiter_(limiter), spool_(spool), clock_(clock), s_(s) {}
+
+void VerifyService::invalidate(const std::string& payload) {
+  if (payload.rfind("key:", 0) == 0) cache_.invalidate_key(payload.substr(4));
+  else if (payload.rfind("org:", 0) == 0) cache_.invalidate_org(payload.substr(4));
+  else cache_.clear();
+}
+
+Task<Result<std::shared_ptr<const KeyRecord>>> VerifyService::load(const std::string& hash) {
+  db::Params p{hash};
+  auto r = co_await db_.query(kLoadKey, std::move(p));
+  if (!r) co_return r.error();
+  if (r->empty()) co_return std::shared_ptr<const KeyRecord>{};
+  auto rec = std::make_shared<KeyRecord>();
+  rec->id = std::string(r->get(0, "id"));
+  rec->organization_id = std::string(r->get(0, "organization_id"));
+  rec->environment = std::string(r->get(0, "environment"));
+  rec->status = std::string(r->get(0, "status"));
+  rec->expires_ms = r->integer(0, "expires_ms");
+  rec->grace_ms = r->integer(0, "grace_ms");
+  if (!r->is_null(0, r->column("rate_limit_per_minute"))) rec->rate_override = r->integer(0, "rate_limit_per_minute");
+  auto meta = nlohmann::json::parse(r->get(0, "metadata"), nullptr, false);
+  if (meta.is_object()) rec->meta = std::move(meta);
+  rec->org_status = std::string(r->get(0, "org_status"));
+  rec->owner_status = std::string(r->get(0, "owner_status"));
+  rec->payment_blocked = r->boolean(0, "payment_blocked");
+  rec->plan_slug = std::string(r->get(0, "slug"));
+  rec->included_units = r->integer(0, "included_units");
+  rec->quota_policy = std::string(r->get(0, "quota_policy"));
+  rec->plan_rate = r->integer(0, "plan_rate");
+  rec->period_start_ms = r->integer(0, "ps_ms");
+  rec->period_end_ms = r->integer(0, "pe_ms");
+  rec->committed_used = r->integer(0, "used");
+  quota_.observe(rec->organization_id, rec->period_start_ms, rec->committed_used);
+  co_return std::shared_ptr<const KeyRecord>(std::move(rec));
+}
+
+Task<Status> VerifyService::authorize(const http::Request& req, const char* scope) {
+  const auto* auth = req.header("authorization");
+  if (!auth || auth->size() < 8 || !http::iequals(std::string_view(*auth).substr(0, 7), "Bearer ")) {
+    co_return invalid_token();
+  }
+  const std::string token = auth->substr(7);
+  if (token.rfind("tg_svc_", 0) != 0 || token.size() > 128) co_return invalid_token();
+  const std::string hash = keys::sha256_hex(token);
+  const std::int64_t now = clock_.now_ms();
+  std::optional<TokenEntry> entry;
+  {
+    std::shared_lock lock(tokens_mu_);
+    auto it = tokens_.find(hash);
+    if (it != tokens_.end() && now - it->second.loaded_ms < 5000) entry = it->second;
+  }
+  if (!entry) {
+    db::Params p{hash};
+    auto r = co_await db_.query(kServiceToken, std::move(p));
+    if (!r) co_return r.error();
+    TokenEntry fresh;
+    fresh.loaded_ms = now;
+    if (!r->empty() && r->boolean(0, "ok")) {
+      fresh.valid = true;
+      std::string scopes(r->get(0, "scopes"));
+      std::size_t start = 0;
+      while (start <= scopes.size()) {
+        auto sp = scopes.find(' ', start);
+        if (sp == std::string::npos) sp = scopes.size();
+        if (sp > start) fresh.scopes.push_back(scopes.substr(start, sp - start));
+        start = sp + 1;
+      }
+    }
+    std::unique_lock lock(tokens_mu_);
+    if (tokens_.size() > 10000) tokens_.clear();
+    tokens_[hash] = fresh;
+    entry = fresh;
+  }
+  if (!entry->valid) co_return invalid_token();
+  if (std::find(entry->scopes.begin(), entry->scopes.end(), scope) == entry->scopes.end()) {
+    co_return Error::coded(ErrorCode::Forbidden, "INSUFFICIENT_SCOPE",
+                           std::string("This service token lacks the scope ") + scope + ".");
+  }
+  co_return ok_status();
+}
+
+Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::Request& req) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::int64_t now = clock_.now_ms();
+  Decision out;
+  out.body = {{"valid", false},     {"code", "NOT_FOUND"}, {"keyId", nullptr},     {"organizationId", nullptr},
+              {"plan", nullptr},    {"meta", nullptr},     {"environment", nullptr}, {"ratelimit", nullptr},
+              {"quota", nullptr}};
+  if (!keys::well_formed_key(in.key)) {
+    outcomes("NOT_FOUND").inc();
+    co_return out;
+  }
+  const std::string hash = keys::sha256_hex(in.key);
+  std::shared_ptr<const KeyRecord> rec;
+  auto cached = cache_.get(hash);
+  const bool fresh = cached && (cached->record ? now - cached->loaded_ms < s_.record_ttl_ms
+                                               : now - cached->loaded_ms < s_.negative_ttl_ms);
+  if (fresh) {
+    rec = cached->record;
+  } else {
+    auto loaded = co_await load(hash);
+    if (!loaded) co_return loaded.error();
+    rec = loaded.value();
+    cache_.put(hash, rec, now);
+  }
+  if (!rec) {
+    outcomes("NOT_FOUND").inc();
+    co_return out;
+  }
+  out.body["keyId"] = rec->id;
+  out.body["organizationId"] = rec->organization_id;
+  out.body["plan"] = rec->plan_slug;
+  out.body["meta"] = rec->meta;
+  out.body["environment"] = rec->environment;
+  const char* code = "VALID";
+  if (rec->status == "revoked" || (rec->grace_ms > 0 && rec->grace_ms <= now)) code = "REVOKED";
+  else if (rec->expires_ms > 0 && rec->expires_ms <= now) code = "EXPIRED";
+  else if (rec->status == "disabled" || rec->org_status != "active" || rec->owner_status != "active") code = "DISABLED";
+  else if (rec->payment_blocked) code = "PAYMENT_REQUIRED";
+  std::int64_t cost = in.cost;
+  if (std::string_view(code) == "VALID") {
+    const std::int64_t per_window = rec->rate_override.value_or(rec->plan_rate);
+    const LimitRule rule{per_window, s_.key_window};
+    const std::string rl_key = "key:" + rec->id;
+    auto d = co_await limiter_.hit(rl_key, rule, 1);
+    out.body["ratelimit"] = {{"limit", d.limit}, {"remaining", d.remaining}, {"reset", d.reset_ms}};
+    const bool capped = rec->quota_policy == "hard_cap";
+    const bool unlimited = !capped && rec->included_units == 0;
+    std::int64_t used = quota_.used(rec->organization_id, rec->period_start_ms);
+    if (!d.allowed) {
+      code = "RATE_LIMITED";
+    } else {
+      auto total = quota_.try_add(rec->organization_id, rec->period_start_ms, cost, capped ? rec->included_units : -1);
+      if (!total) code = "USAGE_EXCEEDED";
+      else used = *total;
+    }
+    nlohmann::json limit = unlimited ? nlohmann::json(nullptr) : nlohmann::json(rec->included_units);
+    nlohmann::json remaining =
+        unlimited ? nlohmann::json(nullptr) : nlohmann::json(std::max<std::int64_t>(0, rec->included_units - used));
+    out.body["quota"] = {{"limit", limit}, {"used", used}, {"remaining", remaining},
+                         {"reset", format_rfc3339_ms(rec->period_end_ms)}};
+  }
+  const bool valid = std::string_view(code) == "VALID";
+  if (!valid) cost = 0;
+  out.body["valid"] = valid;
+  out.body["code"] = code;
+  if (rec->grace_ms > now && std::string_view(code) != "REVOKED") out.sunset_s = rec->grace_ms / 1000;
+  outcomes(code).inc();
+  // Spooled before the answer leaves: once a caller has seen VALID, the call is on disk.
+  usage::UsageEvent ev;
+  ev.event_id = usage::new_uuid();
+  ev.occurred_us = now * 1000;
+  ev.organization_id = rec->organization_id;
+  ev.api_key_id = rec->id;
+  ev.source = "verify";
+  ev.method = in.method;
+  ev.endpoint = in.endpoint;
+  ev.status_code = status_of(code);
+  ev.code = code;
+  ev.cost = cost;
+  ev.latency_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  ev.request_bytes = static_cast<std::int64_t>(req.body.size());
+  ev.client_ip = req.client_ip;
+  if (const auto* ua = req.header("user-agent")) ev.user_agent = *ua;
+  ev.request_id = req.request_id;
+  if (auto w = spool_.append(ev); !w) {
+    // Nothing acknowledged may be lost: without a spool the call is refused rather than answered unmetered.
+    co_return w.error();
+  }
+  co_return out;
+}
+
+void register_routes(http::Router& router, VerifyService& service) {
+  router.add("POST", "/v1/keys/verify", [&service](http::Request& req) -> Task<http::Response> {
+    auto authz = co_await service.authorize(req, "keys:verify");
+    if (!authz) co_return http::problem(authz.error(), req.request_id);
+    auto body = http::json_object_body(req, {"key", "endpoint", "method", "cost"});
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    http::Validator v(*body);
+    VerifyInput in;
+    in.key = v.string("key", true, 1, 256);
+    in.endpoint = v.string("endpoint", false, 0, 512);
+    in.method = v.string("method", false, 0, 16);
+    if (auto it = body->find("cost"); it != body->end()) {
+      if (!it->is_number_integer()) v.fail("cost", "must be an integer");
+      else if (it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000) v.fail("cost", "must be from 0 to 1000000");
+      else in.cost = it->get<std::int64_t>();
+    }
+    if (!v.ok()) co_return http::problem(v.error(), req.request_id);
+    auto d = co_await service.decide(in, req);
+    if (!d) co_return http::problem(d.error(), req.request_id);
+    http::Response res = http::Response::json(200, d->body);
+    res.set("Cache-Control", "no-store");
+    if (d->sunset_s > 0) {
+      res.set("Deprecation", "true");
+      res.set("Sunset", http_date(d->sunset_s));
+    }
+    co_return res;
+  });
+}
+
+Result<std::string> create_service_token(const std::string& conninfo, const std::string& name,
+                                         const std::vector<std::string>& scopes) {
+  static constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  if (sodium_init() < 0) return Error::of(ErrorCode::Internal, "libsodium init failed");
+  std::string token = "tg_svc_";
+  for (int i = 0; i < 43; ++i) token += kBase62[randombytes_uniform(62)];
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(conn);
+    PQfinish(conn);
+    return Error::of(ErrorCode::ServiceUnavailable, "cannot connect to PostgreSQL: " + why);
+  }
+  std::string scope_array = "{";
+  for (std::size_t i = 0; i < scopes.size(); ++i) scope_array += (i ? "," : "") + scopes[i];
+  scope_array += "}";
+  const std::string hash = keys::sha256_hex(token);
+  const std::string prefix = token.substr(0, 12);
+  const char* params[] = {name.c_str(), prefix.c_str(), hash.c_str(), scope_array.c_str()};
+  PGresult* res = PQexecParams(conn,
+                               "INSERT INTO service_tokens (name, prefix, token_hash, scopes) "
+                               "VALUES ($1, $2, decode($3, 'hex'), $4::text[])",
+                               4, nullptr, params, nullptr, nullptr, 0);
+  const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  std::string why = ok ? "" : PQresultErrorMessage(res);
+  PQclear(res);
+  PQfinish(conn);
+  if (!ok) return Error::of(ErrorCode::BadRequest, "cannot create the service token: " + why);
+  return token;
+}
+
+}  // namespace tg::verify

@@ -1,0 +1,68 @@
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "db/db.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "ratelimit/rate_limiter.hpp"
+#include "usage/spool.hpp"
+#include "verify/key_cache.hpp"
+
+namespace tg::verify {
+
+struct VerifySettings {
+  std::chrono::milliseconds key_window{std::chrono::minutes(1)};  // KEY_RATE_WINDOW
+  std::int64_t record_ttl_ms = 5000;    // refresh a cached key (and its quota) after this long
+  std::int64_t negative_ttl_ms = 30000; // how long "no such key" is believed
+};
+
+struct VerifyInput {
+  std::string key, endpoint, method;
+  std::int64_t cost = 1;
+};
+
+struct Decision {
+  nlohmann::json body;
+  std::int64_t sunset_s = 0;  // > 0: the key is in its rotation grace period
+};
+
+// The decision engine shared by /v1/keys/verify and (next) the gateway: key lookup → status checks → rate limit →
+// quota → usage spool. No database round trip in steady state: keys come from the cache.
+class VerifyService {
+ public:
+  VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool, const Clock& clock,
+                VerifySettings s);
+  Task<Result<Decision>> decide(const VerifyInput& in, const http::Request& req);
+  // Service token → its scopes, or 401/403.
+  Task<Status> authorize(const http::Request& req, const char* scope);
+  KeyCache& cache() { return cache_; }
+  QuotaTracker& quota() { return quota_; }
+  // LISTEN/NOTIFY payloads: "key:<id>" / "org:<id>"; "*" (or a lost listener connection) clears everything.
+  void invalidate(const std::string& payload);
+
+ private:
+  Task<Result<std::shared_ptr<const KeyRecord>>> load(const std::string& hash);
+  db::Database& db_;
+  ratelimit::RateLimiter& limiter_;
+  usage::Spool& spool_;
+  const Clock& clock_;
+  VerifySettings s_;
+  KeyCache cache_;
+  QuotaTracker quota_;
+  struct TokenEntry {
+    bool valid = false;
+    std::vector<std::string> scopes;
+    std::int64_t loaded_ms = 0;
+  };
+  std::shared_mutex tokens_mu_;
+  std::unordered_map<std::string, TokenEntry> tokens_;
+};
+
+void register_routes(http::Router& router, VerifyService& service);
+
+// `tollgate service-token create --name N [--scope S]...`: prints the token once.
+Result<std::string> create_service_token(const std::string& conninfo, const std::string& name,
+                                         const std::vector<std::string>& scopes);
+
+}  // namespace tg::verify
