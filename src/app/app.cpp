@@ -128,6 +128,9 @@ int cmd_migrate(const Config& cfg) {
 }
 
 constexpr db::Query kPartitions{"usage_ensure_partitions", "SELECT ensure_usage_partitions(current_date, 3)"};
+// Raw events older than the retention are dropped a whole month at a time; rollups are kept.
+constexpr db::Query kRetention{"usage_drop_old_partitions",
+                               "SELECT drop_usage_partitions_before((now() - make_interval(days => $1::int))::date)"};
 
 // Migrations (when enabled) and schema upkeep; retried until the database is reachable, so the server starts
 // and reports not-ready instead of crashing when PostgreSQL comes up later than Tollgate.
@@ -145,6 +148,9 @@ Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue&
     if (ok) {
       auto p = co_await database.query(kPartitions);
       if (!p) log::warn("usage partition upkeep failed", {{"cause", p.error().cause}});
+      db::Params days{std::to_string(cfg.usage_retention_days)};
+      auto d = co_await database.query(kRetention, std::move(days));
+      if (!d) log::warn("usage retention upkeep failed", {{"cause", d.error().cause}});
       break;
     }
     timer.expires_after(std::chrono::seconds(3));

@@ -234,6 +234,10 @@ Result<Config> load_config(const EnvMap& input) {
   // Seed names: JWT_EXPIRY=15m, JWT_REFRESH_EXPIRY=7d.
   if (auto e = dur("JWT_EXPIRY", c.jwt_expiry, std::chrono::seconds(30))) return *e;
   if (auto e = dur("JWT_REFRESH_EXPIRY", c.jwt_refresh_expiry, std::chrono::minutes(5))) return *e;
+  if (auto v = get("USAGE_RETENTION_DAYS")) {
+    if (!parse_int(*v, c.usage_retention_days) || c.usage_retention_days < 31 || c.usage_retention_days > 3650)
+      return bad("USAGE_RETENTION_DAYS", "must be 31-3650");
+  }
   if (auto v = get("DB_POOL_SIZE")) {
     if (!parse_int(*v, c.db_pool_size) || c.db_pool_size < 1 || c.db_pool_size > 500)
       return bad("DB_POOL_SIZE", "must be 1-500");

@@ -45,6 +45,7 @@ struct Config {
   LimitRule user_limit{1000, std::chrono::minutes(15)};
   // Window of the per-key limit ("per minute" in plans). Shorter only in tests, to make windows fast.
   std::chrono::milliseconds key_rate_window{std::chrono::minutes(1)};
+  int usage_retention_days = 400;  // raw usage_events; rollups are kept forever
   std::vector<net::Cidr> trusted_proxies;
   bool trust_proxy_tls = false;
   std::string web_dir = "web/dist";

@@ -188,28 +188,39 @@ Task<Result<std::int64_t>> Shipper::ship_once() {
     f.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     chunk.resize(static_cast<std::size_t>(f.gcount()));
     const auto last_nl = chunk.rfind('\n');
-    if (last_nl == std::string::npos) continue;  // a line still being written
+    if (last_nl == std::string::npos) {
+      // In the active segment a line is still being written; in an old one it is the torn tail of a crash.
+      if (name != active && chunk.size() == size - offset) {
+        log::error("torn usage spool tail abandoned", {{"segment", name}, {"bytes", chunk.size()}});
+        write_offset(off_path, size);
+      }
+      continue;
+    }
     chunk.resize(last_nl + 1);
-    nlohmann::json batch = nlohmann::json::array();
-    std::size_t start = 0;
+    // The lines are JSON objects this process family wrote; they are joined into one array without parsing
+    // (PostgreSQL parses it once). A line that is not {…} (a torn write from a crash) is skipped and logged.
+    std::string batch = "[";
+    std::size_t count = 0, start = 0;
     while (start < chunk.size()) {
       const auto nl = chunk.find('\n', start);
-      auto line = nlohmann::json::parse(chunk.data() + start, chunk.data() + nl, nullptr, false);
-      if (line.is_object()) {
-        batch.push_back(std::move(line));
-      } else {
+      const std::string_view line(chunk.data() + start, nl - start);
+      if (line.size() >= 2 && line.front() == '{' && line.back() == '}') {
+        if (count++) batch += ',';
+        batch.append(line);
+      } else if (!line.empty()) {
         log::error("unreadable usage spool line skipped", {{"segment", name}, {"offset", offset + start}});
       }
       start = nl + 1;
     }
-    if (!batch.empty()) {
-      db::Params p{batch.dump()};
+    batch += ']';
+    if (count > 0) {
+      db::Params p{std::move(batch)};
       auto r = co_await db_.query(kShip, std::move(p));
       if (!r) co_return r.error();
       std::map<std::string, std::int64_t> by_org;
       for (int i = 0; i < r->size(); ++i) by_org[std::string(r->get(i, "org"))] += r->integer(i, "cost");
       if (on_shipped_) on_shipped_(by_org);
-      shipped += static_cast<std::int64_t>(batch.size());
+      shipped += static_cast<std::int64_t>(count);
     }
     write_offset(off_path, offset + chunk.size());
   }

@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include <mutex>
+
 #include "auth/auth_handlers.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -41,7 +43,21 @@ const db::Query kServiceToken{"verify_service_token",
                               "WHERE token_hash = decode($1, 'hex')"};
 
 metrics::Counter& outcomes(const char* code) {
-  return metrics::registry().counter("tollgate_verify_total", "Key verifications by result code", {{"code", code}});
+  // Looked up once per code: the registry takes a lock, the hot path must not.
+  static constexpr const char* kCodes[] = {"VALID",    "NOT_FOUND",        "REVOKED",      "EXPIRED",
+                                           "DISABLED", "PAYMENT_REQUIRED", "RATE_LIMITED", "USAGE_EXCEEDED"};
+  static metrics::Counter* counters[8] = {};
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int i = 0; i < 8; ++i) {
+      counters[i] = &metrics::registry().counter("tollgate_verify_total", "Key verifications by result code",
+                                                 {{"code", kCodes[i]}});
+    }
+  });
+  for (int i = 0; i < 8; ++i) {
+    if (std::string_view(kCodes[i]) == code) return *counters[i];
+  }
+  return *counters[1];
 }
 
 int status_of(const char* code) {
@@ -243,7 +259,7 @@ void register_routes(http::Router& router, VerifyService& service) {
     if (!body) co_return http::problem(body.error(), req.request_id);
     http::Validator v(*body);
     VerifyInput in;
-    in.key = v.string("key", true, 1, 256);
+    in.key = v.string("key", true, 0, 256);  // "" is well-formed and simply unknown: 200 NOT_FOUND
     in.endpoint = v.string("endpoint", false, 0, 512);
     in.method = v.string("method", false, 0, 16);
     if (auto it = body->find("cost"); it != body->end()) {

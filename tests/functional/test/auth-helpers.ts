@@ -44,7 +44,18 @@ export type Path =
   | '/api/user/2fa/enable'
   | '/api/user/2fa/disable'
   | '/api/user/2fa/recovery-codes'
-  | '/api/admin/audit-log';
+  | '/api/admin/audit-log'
+  | '/api/user/api-keys'
+  | '/api/user/api-keys/{id}'
+  | '/api/user/api-keys/{id}/rotate'
+  | '/v1/keys/verify'
+  | '/api/user/usage/summary'
+  | '/api/user/usage/timeseries'
+  | '/api/user/usage/by-endpoint'
+  | '/api/user/usage/detailed'
+  | '/api/user/usage/monthly/{year}/{month}'
+  | '/api/user/usage/quota'
+  | '/api/user/usage/export';
 
 /** POST with a JSON body (object → JSON.stringify, string → sent verbatim); extra headers win. */
 export function postJson(
