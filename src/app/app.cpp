@@ -26,6 +26,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "db/listener.hpp"
+#include "gateway/gateway.hpp"
 #include "jobs/queue.hpp"
 #include "keys/key_repository.hpp"
 #include "usage/spool.hpp"
@@ -50,6 +51,9 @@ Usage:
   tollgate service-token create --name N [--scope S]...
                           Create an operator service token for POST /v1/keys/verify (scope keys:verify by
                           default) and print it once, alone on the last line.
+  tollgate endpoints list | add --path P --upstream URL [--method M] [--cost N] [--rate-limit N]
+                          [--timeout-ms N] [--public] [--description D] | remove ID
+                          The gateway's API catalog (/gw/<path> → upstream). Changes apply within 5 s.
   tollgate version        Print the version.
   tollgate --help         This text.
 
@@ -255,6 +259,9 @@ int cmd_serve(const Config& cfg) {
   deps.verify = &verify_service;
   deps.usage = &usage_repo;
   deps.clock = &clock;
+  gateway::Catalog catalog(database);
+  const gateway::GatewayDeps gateway_deps{catalog, verify_service, limiter, cfg.key_rate_window};
+  deps.gateway = &gateway_deps;
   register_routes(router, deps);
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
@@ -272,6 +279,7 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, stopping), asio::detached);
   asio::co_spawn(*raw[0], shipper.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
+  asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;
@@ -437,7 +445,8 @@ int run(int argc, char** argv, char** envp) {
     std::printf("tollgate %s\n", TOLLGATE_VERSION);
     return 0;
   }
-  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token") {
+  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token" &&
+      cmd != "endpoints") {
     std::fprintf(stderr, "tollgate: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   }
@@ -446,6 +455,7 @@ int run(int argc, char** argv, char** envp) {
   if (cmd == "migrate") return cmd_migrate(*cfg);
   if (cmd == "create-admin") return cmd_create_admin(*cfg, argc, argv);
   if (cmd == "service-token") return cmd_service_token(*cfg, argc, argv);
+  if (cmd == "endpoints") return gateway::endpoints_cli(cfg->database_url, argc, argv);
   return cmd_serve(*cfg);
 }
 

@@ -2,6 +2,7 @@
 
 #include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
+#include "gateway/gateway.hpp"
 #include "keys/key_handlers.hpp"
 #include "usage/usage_handlers.hpp"
 #include "verify/verify_service.hpp"
@@ -19,6 +20,7 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.keys && deps.clock) keys::register_routes(router, *deps.keys, *deps.clock);
   if (deps.verify) verify::register_routes(router, *deps.verify);
   if (deps.usage && deps.clock) usage::register_routes(router, *deps.usage, *deps.clock);
+  if (deps.gateway) gateway::register_routes(router, *deps.gateway);
 }
 
 }  // namespace tg::app

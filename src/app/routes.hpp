@@ -17,6 +17,9 @@ class VerifyService;
 namespace tg::usage {
 class UsageRepository;
 }
+namespace tg::gateway {
+struct GatewayDeps;
+}
 
 namespace tg::app {
 
@@ -29,6 +32,7 @@ struct RouteDeps {
   verify::VerifyService* verify = nullptr;
   usage::UsageRepository* usage = nullptr;
   const Clock* clock = nullptr;
+  const gateway::GatewayDeps* gateway = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

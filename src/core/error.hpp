@@ -22,7 +22,9 @@ enum class ErrorCode {
   HeadersTooLarge,
   UnsupportedMediaType,
   RateLimited,
+  PaymentRequired,
   Internal,
+  BadGateway,
   ServiceUnavailable,
   Timeout,
 };

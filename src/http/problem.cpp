@@ -18,7 +18,9 @@ ProblemInfo problem_info(ErrorCode code) {
     case ErrorCode::HeadersTooLarge: return {431, "HEADERS_TOO_LARGE", "Request header fields too large"};
     case ErrorCode::UnsupportedMediaType: return {415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"};
     case ErrorCode::RateLimited: return {429, "RATE_LIMITED", "Too many requests"};
+    case ErrorCode::PaymentRequired: return {402, "PAYMENT_REQUIRED", "Payment required"};
     case ErrorCode::Internal: return {500, "INTERNAL", "Internal server error"};
+    case ErrorCode::BadGateway: return {502, "BAD_GATEWAY", "Bad gateway"};
     case ErrorCode::ServiceUnavailable: return {503, "SERVICE_UNAVAILABLE", "Service unavailable"};
     case ErrorCode::Timeout: return {504, "TIMEOUT", "Timed out"};
   }

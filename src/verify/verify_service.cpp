@@ -159,10 +159,10 @@ Task<Status> VerifyService::authorize(const http::Request& req, const char* scop
   co_return ok_status();
 }
 
-Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::Request& req) {
-  const auto started = std::chrono::steady_clock::now();
+Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::Request& req, bool record_now) {
   const std::int64_t now = clock_.now_ms();
   Decision out;
+  out.started_ns = std::chrono::steady_clock::now().time_since_epoch().count();
   out.body = {{"valid", false},     {"code", "NOT_FOUND"}, {"keyId", nullptr},     {"organizationId", nullptr},
               {"plan", nullptr},    {"meta", nullptr},     {"environment", nullptr}, {"ratelimit", nullptr},
               {"quota", nullptr}};
@@ -204,6 +204,10 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     const std::string rl_key = "key:" + rec->id;
     auto d = co_await limiter_.hit(rl_key, rule, 1);
     out.body["ratelimit"] = {{"limit", d.limit}, {"remaining", d.remaining}, {"reset", d.reset_ms}};
+    out.rl_limit = d.limit;
+    out.rl_remaining = d.remaining;
+    out.rl_reset_ms = d.reset_ms;
+    out.retry_after_ms = d.retry_after_ms;
     const bool capped = rec->quota_policy == "hard_cap";
     const bool unlimited = !capped && rec->included_units == 0;
     std::int64_t used = quota_.used(rec->organization_id, rec->period_start_ms);
@@ -226,29 +230,40 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
   out.body["code"] = code;
   if (rec->grace_ms > now && std::string_view(code) != "REVOKED") out.sunset_s = rec->grace_ms / 1000;
   outcomes(code).inc();
-  // Spooled before the answer leaves: once a caller has seen VALID, the call is on disk.
+  out.code = code;
+  out.record = rec;
+  out.cost = cost;
+  if (record_now) {
+    // Spooled before the answer leaves: once a caller has seen VALID, the call is on disk.
+    const CallOutcome outcome;
+    if (auto w = record(out, in, req, outcome); !w) co_return w.error();
+  }
+  co_return out;
+}
+
+Status VerifyService::record(const Decision& d, const VerifyInput& in, const http::Request& req,
+                             const CallOutcome& outcome) {
+  if (!d.record) return ok_status();  // unknown keys belong to no organization
   usage::UsageEvent ev;
   ev.event_id = usage::new_uuid();
-  ev.occurred_us = now * 1000;
-  ev.organization_id = rec->organization_id;
-  ev.api_key_id = rec->id;
-  ev.source = "verify";
+  ev.occurred_us = clock_.now_ms() * 1000;
+  ev.organization_id = d.record->organization_id;
+  ev.api_key_id = d.record->id;
+  ev.api_endpoint_id = outcome.api_endpoint_id;
+  ev.source = outcome.source;
   ev.method = in.method;
   ev.endpoint = in.endpoint;
-  ev.status_code = status_of(code);
-  ev.code = code;
-  ev.cost = cost;
-  ev.latency_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-  ev.request_bytes = static_cast<std::int64_t>(req.body.size());
+  ev.status_code = outcome.status_code ? outcome.status_code : status_of(d.code);
+  ev.code = d.code;
+  ev.cost = d.cost;
+  ev.latency_us = (std::chrono::steady_clock::now().time_since_epoch().count() - d.started_ns) / 1000;
+  ev.request_bytes = outcome.request_bytes ? outcome.request_bytes : static_cast<std::int64_t>(req.body.size());
+  ev.response_bytes = outcome.response_bytes;
   ev.client_ip = req.client_ip;
   if (const auto* ua = req.header("user-agent")) ev.user_agent = *ua;
   ev.request_id = req.request_id;
-  if (auto w = spool_.append(ev); !w) {
-    // Nothing acknowledged may be lost: without a spool the call is refused rather than answered unmetered.
-    co_return w.error();
-  }
-  co_return out;
+  // Nothing acknowledged may be lost: without a spool the call is refused rather than answered unmetered.
+  return spool_.append(ev);
 }
 
 void register_routes(http::Router& router, VerifyService& service) {

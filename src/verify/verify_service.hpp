@@ -25,6 +25,19 @@ struct VerifyInput {
 struct Decision {
   nlohmann::json body;
   std::int64_t sunset_s = 0;  // > 0: the key is in its rotation grace period
+  const char* code = "NOT_FOUND";
+  std::shared_ptr<const KeyRecord> record;  // null for NOT_FOUND
+  std::int64_t cost = 0;                    // units counted (0 unless VALID)
+  std::int64_t rl_limit = -1, rl_remaining = 0, rl_reset_ms = 0, retry_after_ms = 0;
+  std::int64_t started_ns = 0;              // steady clock, for the latency of the whole call
+};
+
+// What only the caller knows about a metered call once it is answered (the gateway's upstream outcome).
+struct CallOutcome {
+  const char* source = "verify";
+  std::string api_endpoint_id;
+  int status_code = 0;  // 0: derived from the decision code
+  std::int64_t request_bytes = 0, response_bytes = 0;
 };
 
 // The decision engine shared by /v1/keys/verify and (next) the gateway: key lookup → status checks → rate limit →
@@ -33,7 +46,10 @@ class VerifyService {
  public:
   VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool, const Clock& clock,
                 VerifySettings s);
-  Task<Result<Decision>> decide(const VerifyInput& in, const http::Request& req);
+  // With `record_now` the usage event is spooled here (the verify API); otherwise the caller spools it with
+  // record() once it knows the outcome (the gateway), and must do so before answering.
+  Task<Result<Decision>> decide(const VerifyInput& in, const http::Request& req, bool record_now = true);
+  Status record(const Decision& d, const VerifyInput& in, const http::Request& req, const CallOutcome& outcome);
   // Service token → its scopes, or 401/403.
   Task<Status> authorize(const http::Request& req, const char* scope);
   KeyCache& cache() { return cache_; }

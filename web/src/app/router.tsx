@@ -31,6 +31,8 @@ const DashboardPage = lazy(() =>
 const AccountSettingsPage = lazy(() =>
   import('@/features/account/components/account-settings-page').then((m) => ({ default: m.AccountSettingsPage })),
 );
+const ApiKeysPage = lazy(() => import('@/features/keys/components/api-keys-page').then((m) => ({ default: m.ApiKeysPage })));
+const UsagePage = lazy(() => import('@/features/usage/components/usage-page').then((m) => ({ default: m.UsagePage })));
 
 export function AppRoutes() {
   return (
@@ -55,6 +57,8 @@ export function AppRoutes() {
         }
       >
         <Route path="dashboard" element={<DashboardPage />} />
+        <Route path="keys" element={<ApiKeysPage />} />
+        <Route path="usage" element={<UsagePage />} />
         <Route path="account" element={<AccountSettingsPage />} />
       </Route>
     </Routes>

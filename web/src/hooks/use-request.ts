@@ -15,6 +15,11 @@ export interface RequestState<T> {
 interface Options {
   /** Re-fetch every N ms (skipped while the tab is hidden). */
   intervalMs?: number;
+  /**
+   * What the fetcher depends on (e.g. serialised filters). A new value fetches again at once, aborting the
+   * request in flight; the previous data stays shown (`isRefreshing`) until the answer arrives.
+   */
+  key?: string;
 }
 
 /**
@@ -22,7 +27,7 @@ interface Options {
  * aborts in-flight requests on unmount and ignores out-of-order answers.
  */
 export function useRequest<T>(fetcher: (signal: AbortSignal) => Promise<T>, options: Options = {}): RequestState<T> {
-  const { intervalMs } = options;
+  const { intervalMs, key } = options;
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError>();
   const [pending, setPending] = useState(true);
@@ -31,9 +36,8 @@ export function useRequest<T>(fetcher: (signal: AbortSignal) => Promise<T>, opti
   const controllerRef = useRef<AbortController | null>(null);
   const seqRef = useRef(0);
 
-  useEffect(() => {
-    fetcherRef.current = fetcher;
-  }, [fetcher]);
+  // Updated during render so an effect that re-runs for a new `key` already sees the matching fetcher.
+  fetcherRef.current = fetcher;
 
   const run = useCallback(async () => {
     controllerRef.current?.abort();
@@ -66,7 +70,7 @@ export function useRequest<T>(fetcher: (signal: AbortSignal) => Promise<T>, opti
       seq.current++;
       controller.current?.abort();
     };
-  }, [run]);
+  }, [run, key]);
 
   useEffect(() => {
     if (!intervalMs) return undefined;

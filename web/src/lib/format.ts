@@ -38,3 +38,32 @@ export function formatRelative(iso: string, now: number = Date.now()): string {
   }
   return dateTime.format(d);
 }
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compactNumber = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** 12,345 */
+export function formatNumber(value: number): string {
+  return integer.format(value);
+}
+
+/** 12.3K: for chart axes where space is short. */
+export function formatCompact(value: number): string {
+  return compactNumber.format(value);
+}
+
+/** A ratio (0.034) as a percentage: "3.4%"; small non-zero ratios keep two decimals ("0.05%"). */
+export function formatPercent(ratio: number): string {
+  const pct = ratio * 100;
+  if (pct === 0) return '0%';
+  const digits = pct < 1 ? 2 : pct < 10 ? 1 : 0;
+  return `${pct.toFixed(digits).replace(/\.0+$/, '')}%`;
+}
+
+/** Milliseconds, "—" when unknown: "0.42 ms", "12.3 ms", "1,204 ms". */
+export function formatMs(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  if (value < 1) return `${value.toFixed(2)} ms`;
+  if (value < 100) return `${value.toFixed(1).replace(/\.0$/, '')} ms`;
+  return `${integer.format(value)} ms`;
+}

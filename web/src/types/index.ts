@@ -21,3 +21,20 @@ export type SessionList = Schemas['SessionList'];
 export type TwoFactorStatus = Schemas['TwoFactorStatus'];
 export type TwoFactorSetup = Schemas['TwoFactorSetup'];
 export type RecoveryCodes = Schemas['RecoveryCodes'];
+
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyList = Schemas['ApiKeyList'];
+export type ApiKeyAllowance = ApiKeyList['allowance'];
+export type ApiKeySecret = Schemas['ApiKeySecret'];
+export type RotatedApiKey = Schemas['RotatedApiKey'];
+export type CreateApiKeyRequest = Schemas['CreateApiKeyRequest'];
+export type UpdateApiKeyRequest = Schemas['UpdateApiKeyRequest'];
+
+export type UsageSummary = Schemas['UsageSummary'];
+export type UsagePoint = Schemas['UsagePoint'];
+export type UsageTimeseries = Schemas['UsageTimeseries'];
+export type UsageByEndpoint = Schemas['UsageByEndpoint'];
+export type UsageEndpointRow = UsageByEndpoint['items'][number];
+export type UsageEvent = Schemas['UsageEvent'];
+export type UsageEventPage = Schemas['UsageEventPage'];
+export type Quota = Schemas['Quota'];

@@ -6,6 +6,8 @@ import { Shell, type NavItem } from './shell';
 
 const NAV: readonly NavItem[] = [
   { to: '/dashboard', label: 'Dashboard', end: true },
+  { to: '/keys', label: 'API keys' },
+  { to: '/usage', label: 'Usage' },
   { to: '/account', label: 'Account settings' },
 ];
 

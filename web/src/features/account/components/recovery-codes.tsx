@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '@/components/copy-button';
 
 function download(codes: string[], email: string) {
   const text = [

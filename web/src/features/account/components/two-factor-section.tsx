@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Badge } from '@/components/badge';
+import { CopyButton } from '@/components/copy-button';
 import { ErrorState } from '@/components/error-state';
 import { PasswordField, TextField } from '@/components/form/fields';
 import { FormAlert, Notice, SubmitButton } from '@/components/form/form-alert';
@@ -18,7 +19,6 @@ import {
   regenerateRecoveryCodes,
   setupTwoFactor,
 } from '../api/two-factor';
-import { CopyButton } from './copy-button';
 import { QrCode } from './qr-code';
 import { RecoveryCodesPanel } from './recovery-codes';
 import { SettingsSection } from './settings-section';

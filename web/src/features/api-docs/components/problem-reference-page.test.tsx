@@ -16,7 +16,7 @@ describe('PROBLEM_CODES', () => {
   it('has one entry per code, each a usable anchor and an error status', () => {
     const codes = PROBLEM_CODES.map((p) => p.code);
     expect(new Set(codes).size).toBe(codes.length);
-    expect(codes).toHaveLength(31);
+    expect(codes).toHaveLength(36);
     for (const p of PROBLEM_CODES) {
       expect(p.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
       expect(p.status).toBeGreaterThanOrEqual(400);
@@ -26,6 +26,14 @@ describe('PROBLEM_CODES', () => {
       expect(p.action).not.toBe('');
     }
     expect(problemType('RATE_LIMITED')).toBe('/docs/problems#RATE_LIMITED');
+    const status = Object.fromEntries(PROBLEM_CODES.map((p) => [p.code, p.status]));
+    expect(status).toMatchObject({
+      KEY_LIMIT_REACHED: 403,
+      KEY_REVOKED: 409,
+      KEY_ALREADY_ROTATED: 409,
+      INVALID_SERVICE_TOKEN: 401,
+      INSUFFICIENT_SCOPE: 403,
+    });
   });
 });
 

@@ -90,6 +90,13 @@ export const PROBLEM_CODES = [
     action: 'Start again with `POST /api/auth/login` to get a new challenge.',
   },
   {
+    code: 'INVALID_SERVICE_TOKEN',
+    status: 401,
+    title: 'Authentication required',
+    when: 'A call to the verification API (`POST /v1/keys/verify`) has no `Authorization: Bearer` service token, or the token is unknown, revoked or expired. Service tokens (`tg_svc_…`) are created by the operator with `tollgate service-token create`; an API key or a dashboard access token is not a service token.',
+    action: 'Send a current service token. Do not retry with the same one: ask the operator for a new token if it was revoked or has expired.',
+  },
+  {
     code: 'ACCOUNT_SUSPENDED',
     status: 403,
     title: 'Forbidden',
@@ -116,6 +123,20 @@ export const PROBLEM_CODES = [
     title: 'Forbidden',
     when: 'An administrator called an `/api/admin/*` route without two-factor authentication enabled on their account.',
     action: 'Turn on two-factor authentication in Account settings, sign in again, and retry.',
+  },
+  {
+    code: 'INSUFFICIENT_SCOPE',
+    status: 403,
+    title: 'Forbidden',
+    when: 'The service token is valid but lacks the scope the endpoint needs, for example `keys:verify` for `POST /v1/keys/verify`.',
+    action: 'Use a token created with the required scope, or ask the operator to issue one.',
+  },
+  {
+    code: 'KEY_LIMIT_REACHED',
+    status: 403,
+    title: 'Forbidden',
+    when: "Creating an API key, or enabling a disabled one, would give the organization more active keys than its plan allows (the free plan allows 2). Revoked and disabled keys do not count.",
+    action: 'Revoke or disable a key you no longer need, or move to a plan with more keys, then try again. `GET /api/user/api-keys` shows the allowance.',
   },
   {
     code: 'CORS_ORIGIN_DENIED',
@@ -173,6 +194,20 @@ export const PROBLEM_CODES = [
     title: 'Conflict',
     when: 'Disabling two-factor authentication or regenerating recovery codes on an account where it is off.',
     action: 'Set up two-factor authentication first.',
+  },
+  {
+    code: 'KEY_REVOKED',
+    status: 409,
+    title: 'Conflict',
+    when: 'The API key was revoked, so it can no longer be renamed, enabled, disabled, changed or rotated. Revoking is permanent.',
+    action: 'Create a new key instead. Revoking again is harmless: `DELETE` is idempotent.',
+  },
+  {
+    code: 'KEY_ALREADY_ROTATED',
+    status: 409,
+    title: 'Conflict',
+    when: 'The API key was already replaced by a rotation; only the newest key of a rotation chain can be rotated.',
+    action: 'Rotate the replacement key instead. The old key keeps working until its `graceEndsAt`.',
   },
   {
     code: 'PAYLOAD_TOO_LARGE',

@@ -4,8 +4,11 @@ import { Badge } from '@/components/badge';
 import { useDocumentTitle } from '@/hooks/use-document-title';
 import { formatDate } from '@/lib/format';
 import { useAuthStore } from '@/stores/auth-store';
+import { RecentErrorsCard, RecentKeysCard, UsageCard } from './overview-cards';
 
 const LINKS = [
+  { to: '/keys', title: 'API keys', text: 'Create, rotate, disable and revoke the keys your customers use.' },
+  { to: '/usage', title: 'Usage', text: 'Requests, errors, latency and quota over time, per key and endpoint.' },
   { to: '/account', title: 'Account settings', text: 'Profile, password, email, two-factor and sessions.' },
   { to: '/docs/api', title: 'API reference', text: 'Every endpoint this server exposes, with its schemas.' },
   { to: '/docs/problems', title: 'Error reference', text: 'What each problem code means and what to do about it.' },
@@ -30,6 +33,17 @@ export function DashboardPage() {
           </p>
         </div>
       </div>
+
+      <section aria-labelledby="overview-title" className="dashboard__section">
+        <h2 id="overview-title" className="section-title">
+          Overview
+        </h2>
+        <div className="overview-grid">
+          <UsageCard />
+          <RecentKeysCard />
+          <RecentErrorsCard />
+        </div>
+      </section>
 
       <section aria-labelledby="security-title" className="dashboard__section">
         <h2 id="security-title" className="section-title">
