@@ -243,7 +243,7 @@ int cmd_serve(const Config& cfg) {
   }
   verify::VerifySettings verify_settings;
   verify_settings.key_window = cfg.key_rate_window;
-  verify::VerifyService verify_service(database, limiter, spool, clock, verify_settings);
+  verify::VerifyService verify_service(database, limiter, spool, clock, verify_settings, redis_clients.get());
   usage::Shipper shipper(spool, database, [&verify_service](const std::map<std::string, std::int64_t>& by_org) {
     for (const auto& [org, cost] : by_org) verify_service.quota().shipped(org, cost);
   });

@@ -76,8 +76,65 @@ Error invalid_token() {
 }  // namespace
 
 VerifyService::VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool,
-                             const Clock& clock, VerifySettings s)
-    : db_(db), limiter_(limiter), spool_(spool), clock_(clock), s_(s) {}
+                             const Clock& clock, VerifySettings s, PerWorker<redis::Client>* redis)
+    : redis_(redis), db_(db), limiter_(limiter), spool_(spool), clock_(clock), s_(s) {}
+
+namespace {
+// KEYS[1]: the organization's counter for one period. ARGV: committed units known to the database, cost, limit
+// (-1: none), TTL ms. The database figure is a floor: if Redis lost its data, the counter restarts from it.
+constexpr const char* kQuotaScript = R"LUA(
+local base = tonumber(ARGV[1])
+local v = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if v < base then
+  v = base
+  redis.call('SET', KEYS[1], v, 'PX', ARGV[4])
+end
+local cost = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+if limit >= 0 and v + cost > limit then return {0, v} end
+return {1, redis.call('INCRBY', KEYS[1], cost)}
+)LUA";
+
+metrics::Counter& quota_store(const char* store) {
+  static auto& redis = metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store",
+                                                   {{"store", "redis"}});
+  static auto& local = metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store",
+                                                   {{"store", "local"}});
+  static auto& fallback = metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store",
+                                                      {{"store", "local_fallback"}});
+  if (std::string_view(store) == "redis") return redis;
+  if (std::string_view(store) == "local") return local;
+  return fallback;
+}
+}  // namespace
+
+Task<std::optional<std::int64_t>> VerifyService::count_quota(const KeyRecord& rec, std::int64_t cost,
+                                                             std::int64_t limit) {
+  if (redis_ && !redis_->empty()) {
+    const std::int64_t ttl = std::max<std::int64_t>(60000, rec.period_end_ms - clock_.now_ms() + 86400000);
+    std::vector<std::string> args = {"EVAL",
+                                     kQuotaScript,
+                                     "1",
+                                     "tg:quota:{" + rec.organization_id + "}:" + std::to_string(rec.period_start_ms),
+                                     std::to_string(rec.committed_used),
+                                     std::to_string(cost),
+                                     std::to_string(limit),
+                                     std::to_string(ttl)};
+    auto reply = co_await redis_->local().command(args);
+    if (reply && reply->type == redis::Reply::Type::array && reply->elements.size() == 2) {
+      quota_store("redis").inc();
+      // Keep the local tracker warm so a Redis outage starts from a sensible figure.
+      quota_.observe(rec.organization_id, rec.period_start_ms, reply->elements[1].integer);
+      if (reply->elements[0].integer != 1) co_return std::nullopt;
+      co_return reply->elements[1].integer;
+    }
+    // Redis unavailable: fail open to this instance's tracker (counted, logged by the client).
+    quota_store("local_fallback").inc();
+  } else {
+    quota_store("local").inc();
+  }
+  co_return quota_.try_add(rec.organization_id, rec.period_start_ms, cost, limit);
+}
 
 void VerifyService::invalidate(const std::string& payload) {
   if (payload.rfind("key:", 0) == 0) cache_.invalidate_key(payload.substr(4));
@@ -214,7 +271,8 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     if (!d.allowed) {
       code = "RATE_LIMITED";
     } else {
-      auto total = quota_.try_add(rec->organization_id, rec->period_start_ms, cost, capped ? rec->included_units : -1);
+      const std::int64_t cap = capped ? rec->included_units : -1;
+      auto total = co_await count_quota(*rec, cost, cap);
       if (!total) code = "USAGE_EXCEEDED";
       else used = *total;
     }

@@ -6,6 +6,7 @@
 #include "http/message.hpp"
 #include "http/router.hpp"
 #include "ratelimit/rate_limiter.hpp"
+#include "redis/client.hpp"
 #include "usage/spool.hpp"
 #include "verify/key_cache.hpp"
 
@@ -45,7 +46,7 @@ struct CallOutcome {
 class VerifyService {
  public:
   VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool, const Clock& clock,
-                VerifySettings s);
+                VerifySettings s, PerWorker<redis::Client>* redis = nullptr);
   // With `record_now` the usage event is spooled here (the verify API); otherwise the caller spools it with
   // record() once it knows the outcome (the gateway), and must do so before answering.
   Task<Result<Decision>> decide(const VerifyInput& in, const http::Request& req, bool record_now = true);
@@ -59,6 +60,10 @@ class VerifyService {
 
  private:
   Task<Result<std::shared_ptr<const KeyRecord>>> load(const std::string& hash);
+  // Quota check-and-count: Redis (shared by every instance) when configured, else this process's tracker.
+  // Returns the total after the call, or nullopt when it would exceed `limit`.
+  Task<std::optional<std::int64_t>> count_quota(const KeyRecord& rec, std::int64_t cost, std::int64_t limit);
+  PerWorker<redis::Client>* redis_;
   db::Database& db_;
   ratelimit::RateLimiter& limiter_;
   usage::Spool& spool_;
