@@ -276,10 +276,12 @@ tmp_results=$(mktemp "$WORK/results.XXXXXX")
   echo "missing the target prints a warning and records FAIL here."
 } >"$tmp_results"
 # Keep the sections other scripts own (bench/verify.sh).
-if [[ -f $RESULTS ]] && grep -q '<!-- verify:begin -->' "$RESULTS"; then
-  printf '\n' >>"$tmp_results"
-  sed -n '/<!-- verify:begin -->/,/<!-- verify:end -->/p' "$RESULTS" >>"$tmp_results"
-fi
+for section in verify usage-summary; do
+  if [[ -f $RESULTS ]] && grep -q "<!-- $section:begin -->" "$RESULTS"; then
+    printf '\n' >>"$tmp_results"
+    sed -n "/<!-- $section:begin -->/,/<!-- $section:end -->/p" "$RESULTS" >>"$tmp_results"
+  fi
+done
 cp "$tmp_results" "$RESULTS"
 
 log "ceiling:  $(fmt_rps "$H_RPS") req/s, p50 $(fmt_ms "$H_P50") ms, p99 $(fmt_ms "$H_P99") ms"

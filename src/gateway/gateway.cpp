@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "core/log.hpp"
@@ -23,22 +24,70 @@ const db::Query kCatalog{"gateway_catalog",
                          "WHERE enabled ORDER BY length(path_pattern) DESC"};
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and credentials never cross the gateway.
+// Header names listed in a Connection header are hop-by-hop too (RFC 9110 §7.6.1).
+std::vector<std::string> connection_listed(const http::Headers& headers) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : headers) {
+    if (k != "connection") continue;
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      auto comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      std::string token = v.substr(start, comma - start);
+      token.erase(0, token.find_first_not_of(" \t"));
+      token.erase(token.find_last_not_of(" \t") + 1);
+      for (auto& c : token) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!token.empty()) out.push_back(token);
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+bool listed(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 bool drop_request_header(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                               "transfer-encoding", "upgrade", "proxy-authorization", "host",
-                                               "content-length", "authorization", "x-api-key", "cookie",
-                                               "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"};
+  static constexpr std::string_view kDrop[] = {"connection",  "keep-alive", "proxy-connection", "te",
+                                               "trailer",     "transfer-encoding", "upgrade", "proxy-authorization",
+                                               "host",        "content-length", "authorization", "x-api-key",
+                                               "cookie",      "forwarded"};
   for (auto d : kDrop) {
     if (name == d) return true;
   }
-  return name.rfind("x-tollgate-", 0) == 0;  // callers cannot forge what the gateway asserts
+  // Callers cannot forge what the gateway asserts, nor what a proxy in front of it would.
+  return name.rfind("x-tollgate-", 0) == 0 || name.rfind("x-forwarded-", 0) == 0;
 }
 
+// The upstream's security headers pass through; the pipeline then leaves its own copy of those out (no
+// "SAMEORIGIN, DENY" merges). X-Request-ID is always the gateway's.
 bool drop_response_header(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                               "transfer-encoding", "upgrade", "content-length", "server", "date"};
+  static constexpr std::string_view kDrop[] = {"connection",     "keep-alive", "proxy-connection", "te",
+                                               "trailer",        "transfer-encoding", "upgrade",   "content-length",
+                                               "server",         "date",       "x-request-id"};
   for (auto d : kDrop) {
     if (name == d) return true;
+  }
+  return false;
+}
+
+// Dot segments and encoded separators could make an upstream resolve a different path than the one matched
+// (a public prefix reaching a protected one): refused outright.
+bool suspicious_path(std::string_view path) {
+  std::string lower(path);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("%2e") != std::string::npos || lower.find("%2f") != std::string::npos ||
+      lower.find("%5c") != std::string::npos || lower.find('\\') != std::string::npos) {
+    return true;
+  }
+  std::size_t start = 0;
+  while (start <= lower.size()) {
+    auto slash = lower.find('/', start);
+    if (slash == std::string::npos) slash = lower.size();
+    const std::string_view seg(lower.data() + start, slash - start);
+    if (seg == "." || seg == "..") return true;
+    start = slash + 1;
   }
   return false;
 }
@@ -144,6 +193,9 @@ Task<Status> Catalog::reload() {
   }
   std::lock_guard lock(mu_);
   endpoints_ = std::move(list);
+  last_reload_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
   co_return ok_status();
 }
 
@@ -151,11 +203,23 @@ Task<void> Catalog::run(const std::atomic<bool>& stop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stop.load()) {
     auto r = co_await reload();
-    if (!r) log::warn("gateway catalog reload failed", {{"error", r.error().detail}});
+    if (!r) log::warn("gateway catalog reload failed", {{"error", r.error().detail}, {"cause", r.error().cause}});
     timer.expires_after(std::chrono::seconds(loaded() ? 5 : 1));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+Task<std::shared_ptr<const Endpoint>> Catalog::match_or_reload(std::string method, std::string path) {
+  auto hit = match(method, path);
+  if (hit) co_return hit;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = last_reload_ms_.load();
+  if (now - last < 1000 || !last_reload_ms_.compare_exchange_strong(last, now)) co_return hit;
+  co_await reload();
+  co_return match(method, path);
 }
 
 bool Catalog::loaded() const {
@@ -185,7 +249,12 @@ void register_routes(http::Router& router, GatewayDeps given) {
     // No conditional operators yielding strings in coroutines (GCC 12, docs/architecture.md).
     std::string path = "/";
     if (req.path.size() > 3) path = req.path.substr(3);
-    auto endpoint = deps->catalog.match(req.method, path);
+    if (suspicious_path(path)) {
+      co_return http::problem(Error::coded(ErrorCode::BadRequest, "INVALID_PATH",
+                                           "The path has dot segments or encoded separators."),
+                              req.request_id);
+    }
+    auto endpoint = co_await deps->catalog.match_or_reload(req.method, path);
     if (!endpoint) {
       proxied("no_route").inc();
       co_return http::problem(Error::coded(ErrorCode::NotFound, "ENDPOINT_NOT_FOUND",
@@ -196,6 +265,8 @@ void register_routes(http::Router& router, GatewayDeps given) {
     in.endpoint = endpoint->pattern;
     in.method = req.method;
     in.cost = endpoint->cost;
+    in.endpoint_id = endpoint->id;
+    in.endpoint_rate_limit = endpoint->rate_limit;
     verify::Decision decision;
     if (!endpoint->is_public) {
       in.key = presented_key(req);
@@ -210,20 +281,6 @@ void register_routes(http::Router& router, GatewayDeps given) {
       auto d = co_await deps->verify.decide(in, req, false);
       if (!d) co_return http::problem(d.error(), req.request_id);
       decision = std::move(d.value());
-      // A per-endpoint limit, on top of the key's.
-      if (std::string_view(decision.code) == "VALID" && endpoint->rate_limit > 0) {
-        const LimitRule rule{endpoint->rate_limit, deps->key_window};
-        const std::string key = "ep:" + endpoint->id + ":" + decision.record->id;
-        auto ep = co_await deps->limiter.hit(key, rule, 1);
-        if (!ep.allowed) {
-          decision.code = "RATE_LIMITED";
-          decision.cost = 0;
-          decision.rl_limit = ep.limit;
-          decision.rl_remaining = ep.remaining;
-          decision.rl_reset_ms = ep.reset_ms;
-          decision.retry_after_ms = ep.retry_after_ms;
-        }
-      }
       if (std::string_view(decision.code) != "VALID") {
         verify::CallOutcome outcome;
         outcome.source = "gateway";
@@ -242,8 +299,9 @@ void register_routes(http::Router& router, GatewayDeps given) {
     }
     // Forwarded headers: the caller's, minus hop-by-hop and credentials, plus what the gateway asserts.
     http::Headers forwarded;
+    const auto hop = connection_listed(req.headers);
     for (const auto& [k, v] : req.headers) {
-      if (!drop_request_header(k)) forwarded.emplace_back(k, v);
+      if (!drop_request_header(k) && !listed(hop, k)) forwarded.emplace_back(k, v);
     }
     forwarded.emplace_back("x-forwarded-for", req.client_ip);
     forwarded.emplace_back("x-request-id", req.request_id);
@@ -262,6 +320,7 @@ void register_routes(http::Router& router, GatewayDeps given) {
         res = http::problem(Error::coded(ErrorCode::BadGateway, "UPSTREAM_UNAVAILABLE",
                                          "This endpoint's upstream is misconfigured."),
                             req.request_id);
+        co_await deps->verify.refund(decision);
       } else {
         http::ClientRequest out;
         out.method = req.method;
@@ -279,11 +338,15 @@ void register_routes(http::Router& router, GatewayDeps given) {
           Error e = Error::coded(ErrorCode::BadGateway, "UPSTREAM_UNAVAILABLE", "The upstream could not be reached.");
           if (timeout) e = Error::coded(ErrorCode::Timeout, "UPSTREAM_TIMEOUT", "The upstream did not answer in time.");
           res = http::problem(e, req.request_id);
+          // The call did not happen: the organization is not charged for it (recorded with cost 0).
+          co_await deps->verify.refund(decision);
         } else {
           proxied("ok").inc();
           res.status = answer->status;
+          res.passthrough = true;
+          const auto hop_back = connection_listed(answer->headers);
           for (auto& [k, v] : answer->headers) {
-            if (!drop_response_header(k)) res.add(k, v);
+            if (!drop_response_header(k) && !listed(hop_back, k)) res.add(k, v);
           }
           res.body = std::move(answer->body);
         }

@@ -32,11 +32,15 @@ class Catalog {
   // Most specific match: exact method before '*', then the longest pattern.
   std::shared_ptr<const Endpoint> match(std::string_view method, std::string_view path) const;
   bool loaded() const;
+  // A miss re-reads the catalog at most once a second, so a new endpoint (or one seeded by migrations that ran
+  // after the first load) works at once instead of after the periodic reload.
+  Task<std::shared_ptr<const Endpoint>> match_or_reload(std::string method, std::string path);
 
  private:
   db::Database& db_;
   mutable std::mutex mu_;
   std::shared_ptr<const std::vector<Endpoint>> endpoints_;
+  std::atomic<std::int64_t> last_reload_ms_{0};
 };
 
 struct GatewayDeps {

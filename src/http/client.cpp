@@ -118,8 +118,11 @@ Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
     }
     Attempt a = co_await exchange(*stream, u, req);
     if (a.ec) {
-      // An idle keep-alive connection the upstream had closed: retry once on a fresh one.
-      if (reused && !a.got_bytes && a.ec != beast::error::timeout) continue;
+      // An idle keep-alive connection the upstream had closed: retry once on a fresh one, but only for methods
+      // that are safe to repeat (RFC 9110 §9.2.2): the upstream may have acted on a POST before closing.
+      const bool idempotent = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS" ||
+                              req.method == "PUT" || req.method == "DELETE";
+      if (reused && !a.got_bytes && a.ec != beast::error::timeout && idempotent) continue;
       co_return failure(a.ec);
     }
     if (a.keep_alive) {

@@ -46,6 +46,9 @@ struct Response {
   // headers, formatted once per process instead of once per request. Must outlive the write (it points into the
   // Pipeline).
   std::string_view raw_headers;
+  // Set by the gateway: headers the upstream sent win over the constant block (which then skips them).
+  bool passthrough = false;
+  std::string raw_owned;  // the filtered block of a passthrough response, when it differs
 
   void set(std::string name, std::string value);  // replaces
   void add(std::string name, std::string value);  // appends (Vary, Set-Cookie)

@@ -179,6 +179,27 @@ Task<Response> Pipeline::handle(Request& req) {
 
 void Pipeline::finish(Request& req, Response& res, std::chrono::steady_clock::time_point start) {
   res.raw_headers = security_block_;
+  if (res.passthrough && !res.headers.empty()) {
+    // A proxied answer keeps the upstream's own security headers; ours fill in only what it did not set.
+    std::string filtered;
+    bool changed = false;
+    std::string_view block = security_block_;
+    while (!block.empty()) {
+      const auto eol = block.find("\r\n");
+      const std::string_view line = block.substr(0, eol == std::string_view::npos ? block.size() : eol + 2);
+      const auto colon = line.find(':');
+      if (colon != std::string_view::npos && res.header(line.substr(0, colon))) {
+        changed = true;
+      } else {
+        filtered.append(line);
+      }
+      block.remove_prefix(line.size());
+    }
+    if (changed) {
+      res.raw_owned = std::move(filtered);
+      res.raw_headers = res.raw_owned;
+    }
+  }
   res.set("X-Request-ID", req.request_id);
   maybe_gzip(req, res);
   const auto elapsed = std::chrono::steady_clock::now() - start;

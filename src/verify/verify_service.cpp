@@ -268,6 +268,19 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     const bool capped = rec->quota_policy == "hard_cap";
     const bool unlimited = !capped && rec->included_units == 0;
     std::int64_t used = quota_.used(rec->organization_id, rec->period_start_ms);
+    if (d.allowed && in.endpoint_rate_limit > 0) {
+      const LimitRule ep_rule{in.endpoint_rate_limit, s_.key_window};
+      const std::string ep_key = "ep:" + in.endpoint_id + ":" + rec->id;
+      auto ep = co_await limiter_.hit(ep_key, ep_rule, 1);
+      if (!ep.allowed) {
+        d = ep;
+        out.body["ratelimit"] = {{"limit", d.limit}, {"remaining", d.remaining}, {"reset", d.reset_ms}};
+        out.rl_limit = d.limit;
+        out.rl_remaining = d.remaining;
+        out.rl_reset_ms = d.reset_ms;
+        out.retry_after_ms = d.retry_after_ms;
+      }
+    }
     if (!d.allowed) {
       code = "RATE_LIMITED";
     } else {
@@ -322,6 +335,21 @@ Status VerifyService::record(const Decision& d, const VerifyInput& in, const htt
   ev.request_id = req.request_id;
   // Nothing acknowledged may be lost: without a spool the call is refused rather than answered unmetered.
   return spool_.append(ev);
+}
+
+Task<void> VerifyService::refund(Decision& d) {
+  if (!d.record || d.cost <= 0) co_return;
+  const std::int64_t back = -d.cost;
+  d.cost = 0;
+  if (redis_ && !redis_->empty()) {
+    std::vector<std::string> args = {"INCRBY",
+                                     "tg:quota:{" + d.record->organization_id + "}:" +
+                                         std::to_string(d.record->period_start_ms),
+                                     std::to_string(back)};
+    auto reply = co_await redis_->local().command(args);
+    if (reply && reply->type == redis::Reply::Type::integer) co_return;
+  }
+  quota_.try_add(d.record->organization_id, d.record->period_start_ms, back, -1);
 }
 
 void register_routes(http::Router& router, VerifyService& service) {

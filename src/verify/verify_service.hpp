@@ -21,6 +21,9 @@ struct VerifySettings {
 struct VerifyInput {
   std::string key, endpoint, method;
   std::int64_t cost = 1;
+  // The gateway's per-endpoint limit (per key), checked after the key's own limit and before the quota.
+  std::string endpoint_id;
+  std::int64_t endpoint_rate_limit = 0;
 };
 
 struct Decision {
@@ -51,6 +54,8 @@ class VerifyService {
   // record() once it knows the outcome (the gateway), and must do so before answering.
   Task<Result<Decision>> decide(const VerifyInput& in, const http::Request& req, bool record_now = true);
   Status record(const Decision& d, const VerifyInput& in, const http::Request& req, const CallOutcome& outcome);
+  // Gives back the units of an allowed call that did not happen after all (the upstream failed).
+  Task<void> refund(Decision& d);
   // Service token → its scopes, or 401/403.
   Task<Status> authorize(const http::Request& req, const char* scope);
   KeyCache& cache() { return cache_; }

@@ -32,6 +32,9 @@ const AccountSettingsPage = lazy(() =>
   import('@/features/account/components/account-settings-page').then((m) => ({ default: m.AccountSettingsPage })),
 );
 const ApiKeysPage = lazy(() => import('@/features/keys/components/api-keys-page').then((m) => ({ default: m.ApiKeysPage })));
+const PlaygroundPage = lazy(() =>
+  import('@/features/playground/components/playground-page').then((m) => ({ default: m.PlaygroundPage })),
+);
 const UsagePage = lazy(() => import('@/features/usage/components/usage-page').then((m) => ({ default: m.UsagePage })));
 
 export function AppRoutes() {
@@ -59,6 +62,7 @@ export function AppRoutes() {
         <Route path="dashboard" element={<DashboardPage />} />
         <Route path="keys" element={<ApiKeysPage />} />
         <Route path="usage" element={<UsagePage />} />
+        <Route path="playground" element={<PlaygroundPage />} />
         <Route path="account" element={<AccountSettingsPage />} />
       </Route>
     </Routes>

@@ -120,10 +120,11 @@ interface TextAreaFieldProps extends Omit<TextareaHTMLAttributes<HTMLTextAreaEle
   error?: string | undefined;
   hint?: ReactNode;
   optional?: boolean;
+  textareaRef?: Ref<HTMLTextAreaElement>;
 }
 
 /** A labelled textarea, wired like TextField. */
-export function TextAreaField({ id, label, error, hint, optional, className, ...area }: TextAreaFieldProps) {
+export function TextAreaField({ id, label, error, hint, optional, textareaRef, className, ...area }: TextAreaFieldProps) {
   return (
     <div className={`field${error ? ' field--invalid' : ''}`}>
       <label htmlFor={id} className="field__label">
@@ -133,6 +134,7 @@ export function TextAreaField({ id, label, error, hint, optional, className, ...
       <textarea
         {...area}
         id={id}
+        ref={textareaRef}
         className={`input input--area${className ? ` ${className}` : ''}`}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(id, hint, error)}

@@ -16,7 +16,7 @@ describe('PROBLEM_CODES', () => {
   it('has one entry per code, each a usable anchor and an error status', () => {
     const codes = PROBLEM_CODES.map((p) => p.code);
     expect(new Set(codes).size).toBe(codes.length);
-    expect(codes).toHaveLength(36);
+    expect(codes).toHaveLength(47);
     for (const p of PROBLEM_CODES) {
       expect(p.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
       expect(p.status).toBeGreaterThanOrEqual(400);
@@ -33,6 +33,24 @@ describe('PROBLEM_CODES', () => {
       KEY_ALREADY_ROTATED: 409,
       INVALID_SERVICE_TOKEN: 401,
       INSUFFICIENT_SCOPE: 403,
+    });
+  });
+
+  it('documents every refusal of the gateway with the status and title the server sends', () => {
+    const byCode = Object.fromEntries(PROBLEM_CODES.map((p) => [p.code, { status: p.status, title: p.title }]));
+    expect(byCode).toMatchObject({
+      API_KEY_REQUIRED: { status: 401, title: 'Authentication required' },
+      INVALID_API_KEY: { status: 401, title: 'Authentication required' },
+      API_KEY_REVOKED: { status: 401, title: 'Authentication required' },
+      API_KEY_EXPIRED: { status: 401, title: 'Authentication required' },
+      API_KEY_DISABLED: { status: 403, title: 'Forbidden' },
+      PAYMENT_REQUIRED: { status: 402, title: 'Payment required' },
+      RATE_LIMITED: { status: 429, title: 'Too many requests' },
+      USAGE_EXCEEDED: { status: 429, title: 'Too many requests' },
+      ENDPOINT_NOT_FOUND: { status: 404, title: 'Not found' },
+      UPSTREAM_UNAVAILABLE: { status: 502, title: 'Bad gateway' },
+      UPSTREAM_TIMEOUT: { status: 504, title: 'Timed out' },
+      BAD_GATEWAY: { status: 502, title: 'Bad gateway' },
     });
   });
 });
@@ -59,5 +77,14 @@ describe('ProblemReferencePage', () => {
     expect(entry).toHaveTextContent('Too many requests');
     expect(entry).toHaveTextContent('Retry-After');
     expect(document.getElementById('NOT_FOUND')).not.toHaveClass('is-target');
+  });
+
+  it('anchors the gateway codes the playground links to', () => {
+    renderAt('/docs/problems#API_KEY_REVOKED');
+    const entry = document.getElementById('API_KEY_REVOKED');
+    expect(entry).toHaveClass('is-target');
+    expect(entry).toHaveTextContent('401');
+    expect(entry).toHaveTextContent('Deprecation');
+    expect(document.getElementById('UPSTREAM_TIMEOUT')).toHaveTextContent('504');
   });
 });

@@ -8,6 +8,7 @@ import { RecentErrorsCard, RecentKeysCard, UsageCard } from './overview-cards';
 
 const LINKS = [
   { to: '/keys', title: 'API keys', text: 'Create, rotate, disable and revoke the keys your customers use.' },
+  { to: '/playground', title: 'API playground', text: 'Call the gateway with a key and see its limits, headers and refusals.' },
   { to: '/usage', title: 'Usage', text: 'Requests, errors, latency and quota over time, per key and endpoint.' },
   { to: '/account', title: 'Account settings', text: 'Profile, password, email, two-factor and sessions.' },
   { to: '/docs/api', title: 'API reference', text: 'Every endpoint this server exposes, with its schemas.' },

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { problem } from '@/testing/fixtures';
 import { TestRouter } from '@/testing/router';
+import { useRevealedKeyStore } from '@/stores/revealed-key-store';
 import type { ApiKey, ApiKeyList } from '@/types';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey, updateApiKey } from '../api/api-keys';
 import { ApiKeysPage } from './api-keys-page';
@@ -57,6 +58,7 @@ describe('ApiKeysPage', () => {
     vi.mocked(revokeApiKey).mockReset();
     vi.mocked(updateApiKey).mockReset();
     vi.mocked(rotateApiKey).mockReset();
+    useRevealedKeyStore.setState({ revealed: null });
   });
 
   it('explains keys when there are none, with a link to the verify API docs', async () => {
@@ -65,6 +67,9 @@ describe('ApiKeysPage', () => {
     expect(await screen.findByText('No API keys yet')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Read the verify API docs' })).toHaveAttribute('href', '/docs/api#verifyKey');
     expect(screen.getByTestId('key-allowance')).toHaveTextContent('0 of 2 active keys');
+    const playground = screen.getAllByRole('link', { name: 'API playground' });
+    expect(playground.length).toBeGreaterThan(0);
+    for (const link of playground) expect(link).toHaveAttribute('href', '/playground');
   });
 
   it('lists keys with prefix, environment, status, last use and the rotation grace state', async () => {
@@ -134,6 +139,17 @@ describe('ApiKeysPage', () => {
     await user.click(within(secretDialog).getByRole('button', { name: 'Copy key' }));
     expect(await navigator.clipboard.readText()).toBe(SECRET);
     expect(within(secretDialog).getByRole('button', { name: 'Copied' })).toBeInTheDocument();
+    expect(within(secretDialog).getByRole('link', { name: 'Try it in the API playground' })).toHaveAttribute('href', '/playground');
+    // Kept in memory for the playground to prefill (not in any storage).
+    expect(useRevealedKeyStore.getState().revealed).toEqual({
+      id: created.id,
+      name: 'Staging',
+      prefix: 'tg_test_AbCdEfGh',
+      secret: SECRET,
+      how: 'created',
+    });
+    expect(JSON.stringify({ ...localStorage })).not.toContain(SECRET);
+    expect(JSON.stringify({ ...sessionStorage })).not.toContain(SECRET);
 
     await user.click(within(secretDialog).getByRole('button', { name: 'I have stored the key' }));
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
@@ -237,5 +253,6 @@ describe('ApiKeysPage', () => {
     const secretDialog = await screen.findByRole('dialog', { name: 'Copy your new key now' });
     expect(within(secretDialog).getByTestId('api-key-secret')).toHaveTextContent(SECRET);
     expect(within(secretDialog).getByTestId('rotation-note')).toHaveTextContent('keeps working until');
+    expect(useRevealedKeyStore.getState().revealed).toMatchObject({ id: next.id, secret: SECRET, how: 'rotated' });
   });
 });

@@ -10,6 +10,7 @@ import { describeKeyStatus } from '@/lib/api-keys';
 import { toApiError } from '@/lib/api-client';
 import { errorMessage } from '@/lib/errors';
 import { formatNumber } from '@/lib/format';
+import { useRevealedKeyStore } from '@/stores/revealed-key-store';
 import type { ApiKey, ApiKeyAllowance } from '@/types';
 import { listApiKeys, updateApiKey } from '../api/api-keys';
 import type { KeyAction } from '../lib/key-actions';
@@ -21,6 +22,7 @@ import { RevokeKeyDialog } from './revoke-key-dialog';
 import { RotateKeyDialog } from './rotate-key-dialog';
 
 const VERIFY_DOCS = '/docs/api#verifyKey';
+const PLAYGROUND = '/playground';
 
 type Open =
   | { kind: 'create' }
@@ -30,6 +32,10 @@ type Open =
   | null;
 
 type Message = { tone: 'ok' | 'error'; text: string } | null;
+
+function pick(key: ApiKey) {
+  return { id: key.id, name: key.name, prefix: key.prefix };
+}
 
 function atLimit(allowance: ApiKeyAllowance | undefined): boolean {
   return !!allowance && allowance.max !== null && allowance.active >= allowance.max;
@@ -92,6 +98,8 @@ export function ApiKeysPage() {
   const [busy, setBusy] = useState<{ id: string; action: KeyAction } | null>(null);
   const [message, setMessage] = useState<Message>(null);
   const listHeadingRef = useRef<HTMLHeadingElement>(null);
+  // The secret stays in memory (never storage) so the API playground can prefill it.
+  const rememberSecret = useRevealedKeyStore((s) => s.remember);
   const limitId = 'key-limit-message';
 
   const allowance = keys.data?.allowance;
@@ -182,19 +190,25 @@ export function ApiKeysPage() {
         description={
           <>
             Keys your customers and apps use to call your API. Check them from your service with the{' '}
-            <Link to={VERIFY_DOCS}>verify API</Link>.
+            <Link to={VERIFY_DOCS}>verify API</Link>, or try one through the gateway in the{' '}
+            <Link to={PLAYGROUND}>API playground</Link>.
           </>
         }
         actions={
-          <button
-            type="button"
-            className="btn btn--primary"
-            onClick={openCreate}
-            aria-disabled={full || keys.isLoading || undefined}
-            aria-describedby={full ? limitId : undefined}
-          >
-            Create key
-          </button>
+          <>
+            <Link to={PLAYGROUND} className="btn btn--secondary">
+              API playground
+            </Link>
+            <button
+              type="button"
+              className="btn btn--primary"
+              onClick={openCreate}
+              aria-disabled={full || keys.isLoading || undefined}
+              aria-describedby={full ? limitId : undefined}
+            >
+              Create key
+            </button>
+          </>
         }
       />
 
@@ -213,7 +227,10 @@ export function ApiKeysPage() {
       {open?.kind === 'create' && (
         <CreateKeyDialog
           allowance={allowance}
-          onCreated={() => keys.refresh()}
+          onCreated={(created) => {
+            rememberSecret({ ...pick(created.key), secret: created.secret, how: 'created' });
+            keys.refresh();
+          }}
           onClose={close}
         />
       )}
@@ -228,7 +245,16 @@ export function ApiKeysPage() {
           onClose={close}
         />
       )}
-      {open?.kind === 'rotate' && <RotateKeyDialog apiKey={open.key} onRotated={() => keys.refresh()} onClose={close} />}
+      {open?.kind === 'rotate' && (
+        <RotateKeyDialog
+          apiKey={open.key}
+          onRotated={(rotated) => {
+            rememberSecret({ ...pick(rotated.key), secret: rotated.secret, how: 'rotated' });
+            keys.refresh();
+          }}
+          onClose={close}
+        />
+      )}
       {open?.kind === 'revoke' && (
         <RevokeKeyDialog
           apiKey={open.key}

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Link } from 'react-router-dom';
 import { CopyButton } from '@/components/copy-button';
 import type { ApiKey } from '@/types';
 
@@ -29,6 +30,9 @@ export function SecretPanel({
         </code>
         <div className="secret-panel__actions">
           <CopyButton text={secret} label="Copy key" />
+          <Link to="/playground" className="btn btn--secondary btn--sm">
+            Try it in the API playground
+          </Link>
         </div>
       </div>
       {children}
