@@ -37,7 +37,7 @@ test:
 bench: deps
 	@source scripts/lib.sh && configure_build release
 	cmake --build build/release --target tollgate bench_hello
-	bench/run.sh build/release/bench/bench_hello build/release/tollgate
+	bench/all.sh build/release/bench/bench_hello build/release/tollgate
 
 fmt:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

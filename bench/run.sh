@@ -276,7 +276,7 @@ tmp_results=$(mktemp "$WORK/results.XXXXXX")
   echo "missing the target prints a warning and records FAIL here."
 } >"$tmp_results"
 # Keep the sections other scripts own (bench/verify.sh).
-for section in verify usage-summary; do
+for section in verify usage-summary gateway; do
   if [[ -f $RESULTS ]] && grep -q "<!-- $section:begin -->" "$RESULTS"; then
     printf '\n' >>"$tmp_results"
     sed -n "/<!-- $section:begin -->/,/<!-- $section:end -->/p" "$RESULTS" >>"$tmp_results"

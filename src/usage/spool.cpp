@@ -14,6 +14,7 @@
 
 #include "core/hex.hpp"
 #include "core/log.hpp"
+#include "http/body.hpp"
 #include "core/metrics.hpp"
 
 namespace tg::usage {
@@ -30,6 +31,28 @@ std::string new_uuid() {
 
 namespace {
 constexpr const char* kExt = ".spool";
+
+// JSON string that keeps valid UTF-8 as it is; anything else (a header may carry arbitrary bytes) is escaped
+// byte by byte, so a spool line is always valid JSON and PostgreSQL never refuses a batch over it.
+void append_text(std::string& out, std::string_view s) {
+  if (!http::valid_utf8(s)) {
+    log::append_json_string(out, s);
+    return;
+  }
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
 
 std::vector<std::string> segments(const std::string& dir) {
   std::vector<std::string> out;
@@ -105,14 +128,27 @@ void Spool::maybe_rotate(std::size_t max_bytes) {
 }
 
 Status Spool::append(const UsageEvent& e) {
-  nlohmann::json j = {{"id", e.event_id},          {"t", e.occurred_us},   {"o", e.organization_id},
-                      {"k", e.api_key_id},         {"s", e.source},        {"m", e.method},
-                      {"e", e.endpoint},           {"st", e.status_code},  {"c", e.code},
-                      {"cost", e.cost},            {"lat", e.latency_us},  {"rq", e.request_bytes},
-                      {"rs", e.response_bytes},    {"ip", e.client_ip},    {"ua", e.user_agent.substr(0, 1024)},
-                      {"rid", e.request_id}};
-  if (!e.api_endpoint_id.empty()) j["ep"] = e.api_endpoint_id;
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Hand-built JSON (this runs for every metered call); strings escaped, numbers plain.
+  std::string line;
+  line.reserve(384 + e.user_agent.size());
+  line += "{\"id\":\"" + e.event_id + "\",\"t\":" + std::to_string(e.occurred_us) + ",\"o\":\"" + e.organization_id +
+          "\",\"k\":\"" + e.api_key_id + "\",\"s\":\"";
+  line += e.source;
+  line += "\",\"m\":";
+  append_text(line, e.method);
+  line += ",\"e\":";
+  append_text(line, e.endpoint);
+  line += ",\"st\":" + std::to_string(e.status_code) + ",\"c\":\"";
+  line += e.code;
+  line += "\",\"cost\":" + std::to_string(e.cost) + ",\"lat\":" + std::to_string(e.latency_us) +
+          ",\"rq\":" + std::to_string(e.request_bytes) + ",\"rs\":" + std::to_string(e.response_bytes) + ",\"ip\":";
+  append_text(line, e.client_ip);
+  line += ",\"ua\":";
+  append_text(line, std::string_view(e.user_agent).substr(0, 1024));
+  line += ",\"rid\":";
+  append_text(line, e.request_id);
+  if (!e.api_endpoint_id.empty()) line += ",\"ep\":\"" + e.api_endpoint_id + "\"";
+  line += '}';
   line += '\n';
   std::shared_lock lock(mu_);
   const ssize_t n = ::write(fd_, line.data(), line.size());

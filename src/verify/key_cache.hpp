@@ -18,6 +18,7 @@ struct KeyRecord {
   std::int64_t grace_ms = 0;    // 0: not rotating
   std::optional<std::int64_t> rate_override;
   nlohmann::json meta = nlohmann::json::object();
+  std::string meta_text = "{}";  // meta, serialized once at load
   std::string org_status, owner_status;
   std::string plan_slug, quota_policy;
   std::int64_t included_units = 0, plan_rate = 0;

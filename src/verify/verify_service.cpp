@@ -157,6 +157,7 @@ Task<Result<std::shared_ptr<const KeyRecord>>> VerifyService::load(const std::st
   if (!r->is_null(0, r->column("rate_limit_per_minute"))) rec->rate_override = r->integer(0, "rate_limit_per_minute");
   auto meta = nlohmann::json::parse(r->get(0, "metadata"), nullptr, false);
   if (meta.is_object()) rec->meta = std::move(meta);
+  rec->meta_text = rec->meta.dump();
   rec->org_status = std::string(r->get(0, "org_status"));
   rec->owner_status = std::string(r->get(0, "owner_status"));
   rec->payment_blocked = r->boolean(0, "payment_blocked");
@@ -220,9 +221,6 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
   const std::int64_t now = clock_.now_ms();
   Decision out;
   out.started_ns = std::chrono::steady_clock::now().time_since_epoch().count();
-  out.body = {{"valid", false},     {"code", "NOT_FOUND"}, {"keyId", nullptr},     {"organizationId", nullptr},
-              {"plan", nullptr},    {"meta", nullptr},     {"environment", nullptr}, {"ratelimit", nullptr},
-              {"quota", nullptr}};
   if (!keys::well_formed_key(in.key)) {
     outcomes("NOT_FOUND").inc();
     co_return out;
@@ -244,11 +242,6 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     outcomes("NOT_FOUND").inc();
     co_return out;
   }
-  out.body["keyId"] = rec->id;
-  out.body["organizationId"] = rec->organization_id;
-  out.body["plan"] = rec->plan_slug;
-  out.body["meta"] = rec->meta;
-  out.body["environment"] = rec->environment;
   const char* code = "VALID";
   if (rec->status == "revoked" || (rec->grace_ms > 0 && rec->grace_ms <= now)) code = "REVOKED";
   else if (rec->expires_ms > 0 && rec->expires_ms <= now) code = "EXPIRED";
@@ -260,7 +253,6 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     const LimitRule rule{per_window, s_.key_window};
     const std::string rl_key = "key:" + rec->id;
     auto d = co_await limiter_.hit(rl_key, rule, 1);
-    out.body["ratelimit"] = {{"limit", d.limit}, {"remaining", d.remaining}, {"reset", d.reset_ms}};
     out.rl_limit = d.limit;
     out.rl_remaining = d.remaining;
     out.rl_reset_ms = d.reset_ms;
@@ -274,7 +266,6 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
       auto ep = co_await limiter_.hit(ep_key, ep_rule, 1);
       if (!ep.allowed) {
         d = ep;
-        out.body["ratelimit"] = {{"limit", d.limit}, {"remaining", d.remaining}, {"reset", d.reset_ms}};
         out.rl_limit = d.limit;
         out.rl_remaining = d.remaining;
         out.rl_reset_ms = d.reset_ms;
@@ -289,16 +280,14 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
       if (!total) code = "USAGE_EXCEEDED";
       else used = *total;
     }
-    nlohmann::json limit = unlimited ? nlohmann::json(nullptr) : nlohmann::json(rec->included_units);
-    nlohmann::json remaining =
-        unlimited ? nlohmann::json(nullptr) : nlohmann::json(std::max<std::int64_t>(0, rec->included_units - used));
-    out.body["quota"] = {{"limit", limit}, {"used", used}, {"remaining", remaining},
-                         {"reset", format_rfc3339_ms(rec->period_end_ms)}};
+    out.has_quota = true;
+    out.quota_limit = unlimited ? -1 : rec->included_units;
+    out.quota_used = used;
+    out.quota_remaining = unlimited ? -1 : std::max<std::int64_t>(0, rec->included_units - used);
+    out.quota_reset_ms = rec->period_end_ms;
   }
   const bool valid = std::string_view(code) == "VALID";
   if (!valid) cost = 0;
-  out.body["valid"] = valid;
-  out.body["code"] = code;
   if (rec->grace_ms > now && std::string_view(code) != "REVOKED") out.sunset_s = rec->grace_ms / 1000;
   outcomes(code).inc();
   out.code = code;
@@ -310,6 +299,40 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     if (auto w = record(out, in, req, outcome); !w) co_return w.error();
   }
   co_return out;
+}
+
+std::string Decision::body_text() const {
+  std::string out;
+  out.reserve(512);
+  const bool valid = std::string_view(code) == "VALID";
+  out += "{\"code\":\"";
+  out += code;
+  out += "\",\"environment\":";
+  if (record) {
+    log::append_json_string(out, record->environment);
+    out += ",\"keyId\":\"" + record->id + "\",\"meta\":" + record->meta_text + ",\"organizationId\":\"" +
+           record->organization_id + "\",\"plan\":";
+    log::append_json_string(out, record->plan_slug);
+  } else {
+    out += "null,\"keyId\":null,\"meta\":null,\"organizationId\":null,\"plan\":null";
+  }
+  out += ",\"quota\":";
+  if (has_quota) {
+    out += "{\"limit\":" + (quota_limit < 0 ? std::string("null") : std::to_string(quota_limit)) +
+           ",\"remaining\":" + (quota_remaining < 0 ? std::string("null") : std::to_string(quota_remaining)) +
+           ",\"reset\":\"" + format_rfc3339_ms(quota_reset_ms) + "\",\"used\":" + std::to_string(quota_used) + "}";
+  } else {
+    out += "null";
+  }
+  out += ",\"ratelimit\":";
+  if (rl_limit >= 0) {
+    out += "{\"limit\":" + std::to_string(rl_limit) + ",\"remaining\":" + std::to_string(rl_remaining) +
+           ",\"reset\":" + std::to_string(rl_reset_ms) + "}";
+  } else {
+    out += "null";
+  }
+  out += valid ? ",\"valid\":true}" : ",\"valid\":false}";
+  return out;
 }
 
 Status VerifyService::record(const Decision& d, const VerifyInput& in, const http::Request& req,
@@ -371,7 +394,7 @@ void register_routes(http::Router& router, VerifyService& service) {
     if (!v.ok()) co_return http::problem(v.error(), req.request_id);
     auto d = co_await service.decide(in, req);
     if (!d) co_return http::problem(d.error(), req.request_id);
-    http::Response res = http::Response::json(200, d->body);
+    http::Response res = http::Response::text(200, d->body_text(), "application/json");
     res.set("Cache-Control", "no-store");
     if (d->sunset_s > 0) {
       res.set("Deprecation", "true");

@@ -27,13 +27,16 @@ struct VerifyInput {
 };
 
 struct Decision {
-  nlohmann::json body;
+  // The verify API's answer, built by hand (the hot path allocates little): see body_text().
+  bool has_quota = false;
+  std::int64_t quota_limit = -1, quota_used = 0, quota_remaining = -1, quota_reset_ms = 0;
   std::int64_t sunset_s = 0;  // > 0: the key is in its rotation grace period
   const char* code = "NOT_FOUND";
   std::shared_ptr<const KeyRecord> record;  // null for NOT_FOUND
   std::int64_t cost = 0;                    // units counted (0 unless VALID)
   std::int64_t rl_limit = -1, rl_remaining = 0, rl_reset_ms = 0, retry_after_ms = 0;
   std::int64_t started_ns = 0;              // steady clock, for the latency of the whole call
+  std::string body_text() const;
 };
 
 // What only the caller knows about a metered call once it is answered (the gateway's upstream outcome).
