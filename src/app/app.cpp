@@ -136,6 +136,28 @@ constexpr db::Query kPartitions{"usage_ensure_partitions", "SELECT ensure_usage_
 constexpr db::Query kRetention{"usage_drop_old_partitions",
                                "SELECT drop_usage_partitions_before((now() - make_interval(days => $1::int))::date)"};
 
+// Next months' partitions exist before events arrive for them; raw events past the retention go.
+Task<void> usage_upkeep(const Config& cfg, db::Database& database) {
+  auto p = co_await database.query(kPartitions);
+  if (!p) log::warn("usage partition upkeep failed", {{"cause", p.error().cause}});
+  db::Params days{std::to_string(cfg.usage_retention_days)};
+  auto d = co_await database.query(kRetention, std::move(days));
+  if (!d) log::warn("usage retention upkeep failed", {{"cause", d.error().cause}});
+}
+
+// The same upkeep every six hours for a long-running server (both functions are idempotent and take an advisory
+// lock, so several instances doing it is harmless).
+Task<void> periodic_upkeep(const Config& cfg, db::Database& database, const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stop.load()) {
+    timer.expires_after(std::chrono::hours(6));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stop.load()) break;
+    co_await usage_upkeep(cfg, database);
+  }
+}
+
 // Migrations (when enabled) and schema upkeep; retried until the database is reachable, so the server starts
 // and reports not-ready instead of crashing when PostgreSQL comes up later than Tollgate.
 Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue& queue, const std::atomic<bool>& stop) {
@@ -150,11 +172,7 @@ Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue&
       }
     }
     if (ok) {
-      auto p = co_await database.query(kPartitions);
-      if (!p) log::warn("usage partition upkeep failed", {{"cause", p.error().cause}});
-      db::Params days{std::to_string(cfg.usage_retention_days)};
-      auto d = co_await database.query(kRetention, std::move(days));
-      if (!d) log::warn("usage retention upkeep failed", {{"cause", d.error().cause}});
+      co_await usage_upkeep(cfg, database);
       break;
     }
     timer.expires_after(std::chrono::seconds(3));
@@ -280,6 +298,7 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], shipper.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
+  asio::co_spawn(*raw[0], periodic_upkeep(cfg, database, stopping), asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;
