@@ -17,6 +17,8 @@ CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 THREADS=${BENCH_THREADS:-$(nproc)}
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 RESULTS=${BENCH_RESULTS:-$SCRIPT_DIR/RESULTS.md}
 if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
@@ -124,15 +126,5 @@ Gateway: $pct % of nginx's req/s, p99 +$added ms. Target: >= 80 % and <= +1 ms. 
 <!-- gateway:end -->
 MD
 )
-if [[ -f $RESULTS ]] && grep -q '<!-- gateway:begin -->' "$RESULTS"; then
-  python3 - "$RESULTS" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- gateway:begin -->.*?<!-- gateway:end -->', lambda m: section, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-else
-  printf '\n%s\n' "$section" >>"$RESULTS"
-fi
+write_section "$RESULTS" gateway "$section"
 echo "wrote $RESULTS"

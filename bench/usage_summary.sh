@@ -11,6 +11,8 @@ set -euo pipefail
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 : "${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a PostgreSQL admin URL}"
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 RESULTS=${BENCH_RESULTS:-$SCRIPT_DIR/RESULTS.md}
 work=$(mktemp -d)
 db="tg_bench_usage_$$"
@@ -86,15 +88,5 @@ the day rows, the ragged hours at both ends from the hour rows). 20 sequential r
 <!-- usage-summary:end -->
 MD
 )
-if [[ -f $RESULTS ]] && grep -q '<!-- usage-summary:begin -->' "$RESULTS"; then
-  python3 - "$RESULTS" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- usage-summary:begin -->.*?<!-- usage-summary:end -->', lambda m: section, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-else
-  printf '\n%s\n' "$section" >>"$RESULTS"
-fi
+write_section "$RESULTS" usage-summary "$section"
 echo "wrote $RESULTS"

@@ -17,6 +17,8 @@ CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 THREADS=${BENCH_THREADS:-$(nproc)}
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 RESULTS=${BENCH_RESULTS:-$SCRIPT_DIR/RESULTS.md}
 work=$(mktemp -d)
 pids=()
@@ -91,15 +93,5 @@ $(cat "$work/rows.md")
 <!-- verify:end -->
 MD
 )
-if [[ -f $RESULTS ]] && grep -q '<!-- verify:begin -->' "$RESULTS"; then
-  python3 - "$RESULTS" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r'<!-- verify:begin -->.*?<!-- verify:end -->', lambda m: section, text, flags=re.S)
-open(path, 'w').write(text)
-PY
-else
-  printf '\n%s\n' "$section" >>"$RESULTS"
-fi
+write_section "$RESULTS" verify "$section"
 echo "wrote $RESULTS"

@@ -1,13 +1,11 @@
 #include "auth/auth_service.hpp"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "accounts/password.hpp"
 #include "auth/password_policy.hpp"
 #include "auth/totp.hpp"
-#include "core/hex.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 
@@ -50,12 +48,6 @@ std::string new_refresh_token() {
   std::string raw(32, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size()));
   return "rt_" + base64url_encode(raw);
-}
-
-std::string sha256_hex(std::string_view s) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
-  return to_hex(md, sizeof md);
 }
 
 std::string new_recovery_code() {

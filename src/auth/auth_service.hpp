@@ -115,7 +115,7 @@ class AuthService {
 };
 
 std::string new_refresh_token();
-std::string sha256_hex(std::string_view s);
+using crypto::sha256_hex;
 // Recovery codes: 10 characters from an unambiguous alphabet, shown as xxxxx-xxxxx.
 std::string new_recovery_code();
 // Lower-case, spaces and dashes removed.

@@ -1,9 +1,12 @@
 #include "core/crypto.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <cstring>
+
+#include "core/hex.hpp"
 
 namespace tg::crypto {
 namespace {
@@ -63,6 +66,12 @@ std::string random_token(std::size_t bytes) {
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::strlen(out.c_str()));
   return out;
+}
+
+std::string sha256_hex(std::string_view s) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
+  return to_hex(md, sizeof md);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -21,5 +21,7 @@ class SecretBox {
 // URL-safe random token (base64url, no padding) of `bytes` random bytes.
 std::string random_token(std::size_t bytes = 32);
 bool constant_time_equal(std::string_view a, std::string_view b);
+// Lower-case hex SHA-256: how tokens, keys and codes are stored and looked up.
+std::string sha256_hex(std::string_view s);
 
 }  // namespace tg::crypto

@@ -1,10 +1,8 @@
 #include "keys/key_format.hpp"
 
-#include <openssl/sha.h>
 #include <sodium.h>
 #include <zlib.h>
 
-#include "core/hex.hpp"
 
 namespace tg::keys {
 namespace {
@@ -14,10 +12,13 @@ bool is_base62(char c) {
 }
 }  // namespace
 
-std::string sha256_hex(std::string_view s) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
-  return to_hex(md, sizeof md);
+std::string random_base62(std::size_t n) {
+  static const bool ready = sodium_init() >= 0;
+  (void)ready;
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out += kBase62[randombytes_uniform(62)];
+  return out;
 }
 
 std::string checksum(std::string_view body) {
@@ -32,10 +33,7 @@ std::string checksum(std::string_view body) {
 }
 
 NewKey generate_key(std::string_view environment) {
-  static const bool ready = sodium_init() >= 0;
-  (void)ready;
-  std::string body = "tg_" + std::string(environment) + "_";
-  for (std::size_t i = 0; i < kKeyRandomChars; ++i) body += kBase62[randombytes_uniform(62)];
+  const std::string body = "tg_" + std::string(environment) + "_" + random_base62(kKeyRandomChars);
   NewKey k;
   k.secret = body + checksum(body);
   k.prefix = k.secret.substr(0, kPrefixChars);

@@ -97,6 +97,17 @@ Error limit_reached(std::int64_t max) {
                       "Your plan allows " + std::to_string(max) +
                           " active API keys. Revoke or disable one, or upgrade your plan.");
 }
+// Inside a transaction that holds the organization's row lock, so two creations cannot both take the last slot.
+Task<Status> ensure_allowance(db::Transaction& t, const std::string& org_id) {
+  db::Params p{org_id};
+  auto allowance = co_await t.query(kAllowance, std::move(p));
+  if (!allowance) co_return allowance.error();
+  if (!allowance->is_null(0, allowance->column("max")) &&
+      allowance->integer(0, "active") >= allowance->integer(0, "max")) {
+    co_return limit_reached(allowance->integer(0, "max"));
+  }
+  co_return ok_status();
+}
 }  // namespace
 
 Task<Result<nlohmann::json>> KeyRepository::list(const std::string& org_id, const std::string& filter) {
@@ -132,13 +143,9 @@ Task<Result<nlohmann::json>> KeyRepository::create(const KeyActor& actor, const 
   auto& t = tx.value();
   db::Params lock{actor.organization_id};
   if (auto r = co_await t.query(kLockOrg, std::move(lock)); !r) co_return r.error();
-  db::Params al{actor.organization_id};
-  auto allowance = co_await t.query(kAllowance, std::move(al));
-  if (!allowance) co_return allowance.error();
-  if (!allowance->is_null(0, allowance->column("max")) &&
-      allowance->integer(0, "active") >= allowance->integer(0, "max")) {
+  if (auto room = co_await ensure_allowance(t, actor.organization_id); !room) {
     co_await t.rollback();
-    co_return limit_reached(allowance->integer(0, "max"));
+    co_return room.error();
   }
   db::Param rate;
   if (in.rate_limit) rate = std::to_string(*in.rate_limit);
@@ -176,13 +183,9 @@ Task<Result<std::optional<nlohmann::json>>> KeyRepository::update(const KeyActor
     co_return Error::coded(ErrorCode::Conflict, "KEY_REVOKED", "This key is revoked and can no longer change.");
   }
   if (in.status && *in.status == "active" && cur->get(0, "status") != "active") {
-    db::Params al{actor.organization_id};
-    auto allowance = co_await t.query(kAllowance, std::move(al));
-    if (!allowance) co_return allowance.error();
-    if (!allowance->is_null(0, allowance->column("max")) &&
-        allowance->integer(0, "active") >= allowance->integer(0, "max")) {
+    if (auto room = co_await ensure_allowance(t, actor.organization_id); !room) {
       co_await t.rollback();
-      co_return limit_reached(allowance->integer(0, "max"));
+      co_return room.error();
     }
   }
   db::Param rate;

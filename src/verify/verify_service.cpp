@@ -1,7 +1,6 @@
 #include "verify/verify_service.hpp"
 
 #include <libpq-fe.h>
-#include <sodium.h>
 
 #include <mutex>
 
@@ -406,10 +405,7 @@ void register_routes(http::Router& router, VerifyService& service) {
 
 Result<std::string> create_service_token(const std::string& conninfo, const std::string& name,
                                          const std::vector<std::string>& scopes) {
-  static constexpr char kBase62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  if (sodium_init() < 0) return Error::of(ErrorCode::Internal, "libsodium init failed");
-  std::string token = "tg_svc_";
-  for (int i = 0; i < 43; ++i) token += kBase62[randombytes_uniform(62)];
+  const std::string token = "tg_svc_" + keys::random_base62(43);
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string why = PQerrorMessage(conn);

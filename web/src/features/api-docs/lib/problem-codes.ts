@@ -199,6 +199,13 @@ export const PROBLEM_CODES = [
     action: 'Check the path and identifier against the API reference.',
   },
   {
+    code: 'INVALID_PATH',
+    status: 400,
+    title: 'Bad request',
+    when: 'A gateway path (`/gw/…`) contains `.` or `..` segments or encoded separators (`%2e`, `%2f`, `%5c`), which an upstream could resolve to a different path than the one matched.',
+    action: 'Send the canonical path, without dot segments or encoded slashes.',
+  },
+  {
     code: 'ENDPOINT_NOT_FOUND',
     status: 404,
     title: 'Not found',
