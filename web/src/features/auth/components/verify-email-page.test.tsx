@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestRouter } from '@/testing/router';
@@ -24,7 +24,9 @@ describe('VerifyEmailPage', () => {
   it('spends the single-use token once, even under StrictMode, and shows the address', async () => {
     vi.mocked(verifyEmail).mockResolvedValue({ verified: true, email: 'ada@example.com' });
     renderAt('/verify-email?token=tok-1');
-    expect(await screen.findByRole('heading', { name: 'Email verified' })).toHaveFocus();
+    const focused = await screen.findByRole('heading', { name: 'Email verified' });
+    // Focus moves in an effect after the heading renders: wait for it rather than race it.
+    await waitFor(() => expect(focused).toHaveFocus());
     expect(screen.getByText('ada@example.com')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/login');
     expect(verifyEmail).toHaveBeenCalledTimes(1);
