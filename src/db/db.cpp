@@ -178,6 +178,60 @@ Task<Result<Rows>> Connection::query(const Query& q, const Params& params, Clock
   co_return co_await collect(deadline, q.name);
 }
 
+Task<Result<Rows>> Connection::copy_in(const char* copy_sql, std::string_view data, Clock::time_point deadline) {
+  if (!PQsendQuery(conn_, copy_sql)) {
+    broken_ = true;
+    co_return map_error(nullptr, conn_);
+  }
+  // The first result is PGRES_COPY_IN once the server accepts the statement; anything else is its error.
+  while (true) {
+    int f = PQflush(conn_);
+    if (f == 0) break;
+    if (f < 0 || !co_await wait(true, deadline)) {
+      broken_ = true;
+      co_return map_error(nullptr, conn_);
+    }
+  }
+  while (PQisBusy(conn_)) {
+    if (!co_await wait(false, deadline) || !PQconsumeInput(conn_)) {
+      broken_ = true;
+      co_return Error::of(ErrorCode::ServiceUnavailable, "The database took too long to answer.");
+    }
+  }
+  PGresult* first = PQgetResult(conn_);
+  if (!first || PQresultStatus(first) != PGRES_COPY_IN) {
+    Error e = first ? map_error(first, conn_) : map_error(nullptr, conn_);
+    if (first) PQclear(first);
+    while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+    co_return e;
+  }
+  PQclear(first);
+  constexpr std::size_t kChunk = 256 * 1024;
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const std::size_t n = std::min(kChunk, data.size() - off);
+    const int rc = PQputCopyData(conn_, data.data() + off, static_cast<int>(n));
+    if (rc == 1) {
+      off += n;
+      continue;
+    }
+    // 0: libpq's buffer is full (non-blocking mode): wait until the socket drains.
+    if (rc < 0 || !co_await wait(true, deadline) || PQflush(conn_) < 0) {
+      broken_ = true;
+      co_return map_error(nullptr, conn_);
+    }
+  }
+  while (true) {
+    const int rc = PQputCopyEnd(conn_, nullptr);
+    if (rc == 1) break;
+    if (rc < 0 || !co_await wait(true, deadline)) {
+      broken_ = true;
+      co_return map_error(nullptr, conn_);
+    }
+  }
+  co_return co_await collect(deadline, "copy");
+}
+
 Task<Result<Rows>> Connection::exec_script(std::string_view sql, Clock::time_point deadline) {
   std::string s(sql);
   if (!PQsendQuery(conn_, s.c_str())) {
@@ -358,6 +412,13 @@ Task<Result<Rows>> Transaction::query(const Query& q, Params params) {
   auto start = Clock::now();
   auto r = co_await lease_->query(q, params, start + timeout_);
   observe_query(q.name, std::chrono::duration<double>(Clock::now() - start).count(), r.ok());
+  co_return r;
+}
+
+Task<Result<Rows>> Transaction::copy_in(const char* copy_sql, std::string_view data) {
+  auto start = Clock::now();
+  auto r = co_await lease_->copy_in(copy_sql, data, start + timeout_);
+  observe_query("copy_in", std::chrono::duration<double>(Clock::now() - start).count(), r.ok());
   co_return r;
 }
 

@@ -69,6 +69,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   Task<Result<Rows>> query(const Query& q, const Params& params, std::chrono::steady_clock::time_point deadline);
+  // COPY … FROM STDIN (text format) with `data` as the whole input; one round trip for a batch of rows.
+  Task<Result<Rows>> copy_in(const char* copy_sql, std::string_view data,
+                             std::chrono::steady_clock::time_point deadline);
   // Simple protocol, several statements at once (migrations). No parameters.
   Task<Result<Rows>> exec_script(std::string_view sql, std::chrono::steady_clock::time_point deadline);
   bool broken() const { return broken_; }
@@ -154,6 +157,7 @@ class Transaction {
  public:
   Transaction(Lease lease, std::chrono::milliseconds timeout) : lease_(std::move(lease)), timeout_(timeout) {}
   Task<Result<Rows>> query(const Query& q, Params params = {});
+  Task<Result<Rows>> copy_in(const char* copy_sql, std::string_view data);
   Task<Status> commit();
   Task<Status> rollback();
 

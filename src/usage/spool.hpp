@@ -28,6 +28,14 @@ struct UsageEvent {
 };
 
 std::string new_uuid();
+// Time-ordered (UUIDv7) id for a usage event.
+std::string new_event_id(std::int64_t occurred_us);
+// The spool line of an event: COPY text format, newline-terminated.
+std::string spool_line(const UsageEvent& e);
+// A spool line (without its newline) that COPY will accept.
+bool valid_spool_line(std::string_view line);
+// A line in the JSON format of earlier versions, converted to a spool line; nothing when it is not one.
+std::optional<std::string> legacy_json_line(std::string_view line);
 
 // Durable local log of metered calls. append() is one write(2) on an O_APPEND file before the response goes out:
 // the bytes are in the kernel once it returns, so they survive the process being killed (not a power cut: the
@@ -66,6 +74,7 @@ class Shipper {
   Task<void> run(const std::atomic<bool>& stop);
 
  private:
+  Task<Result<db::Rows>> ship_batch(const std::string& rows);
   Spool& spool_;
   db::Database& db_;
   OnShipped on_shipped_;

@@ -74,8 +74,8 @@ Error invalid_token() {
 }
 }  // namespace
 
-VerifyService::VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool,
-                             const Clock& clock, VerifySettings s, PerWorker<redis::Client>* redis)
+VerifyService::VerifyService(db::Database& db, ratelimit::RateLimiter& limiter, usage::Spool& spool, const Clock& clock,
+                             VerifySettings s, PerWorker<redis::Client>* redis)
     : redis_(redis), db_(db), limiter_(limiter), spool_(spool), clock_(clock), s_(s) {}
 
 namespace {
@@ -95,10 +95,10 @@ return {1, redis.call('INCRBY', KEYS[1], cost)}
 )LUA";
 
 metrics::Counter& quota_store(const char* store) {
-  static auto& redis = metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store",
-                                                   {{"store", "redis"}});
-  static auto& local = metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store",
-                                                   {{"store", "local"}});
+  static auto& redis =
+      metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store", {{"store", "redis"}});
+  static auto& local =
+      metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store", {{"store", "local"}});
   static auto& fallback = metrics::registry().counter("tollgate_quota_checks_total", "Quota checks by store",
                                                       {{"store", "local_fallback"}});
   if (std::string_view(store) == "redis") return redis;
@@ -136,9 +136,12 @@ Task<std::optional<std::int64_t>> VerifyService::count_quota(const KeyRecord& re
 }
 
 void VerifyService::invalidate(const std::string& payload) {
-  if (payload.rfind("key:", 0) == 0) cache_.invalidate_key(payload.substr(4));
-  else if (payload.rfind("org:", 0) == 0) cache_.invalidate_org(payload.substr(4));
-  else cache_.clear();
+  if (payload.rfind("key:", 0) == 0)
+    cache_.invalidate_key(payload.substr(4));
+  else if (payload.rfind("org:", 0) == 0)
+    cache_.invalidate_org(payload.substr(4));
+  else
+    cache_.clear();
 }
 
 Task<Result<std::shared_ptr<const KeyRecord>>> VerifyService::load(const std::string& hash) {
@@ -242,10 +245,14 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     co_return out;
   }
   const char* code = "VALID";
-  if (rec->status == "revoked" || (rec->grace_ms > 0 && rec->grace_ms <= now)) code = "REVOKED";
-  else if (rec->expires_ms > 0 && rec->expires_ms <= now) code = "EXPIRED";
-  else if (rec->status == "disabled" || rec->org_status != "active" || rec->owner_status != "active") code = "DISABLED";
-  else if (rec->payment_blocked) code = "PAYMENT_REQUIRED";
+  if (rec->status == "revoked" || (rec->grace_ms > 0 && rec->grace_ms <= now))
+    code = "REVOKED";
+  else if (rec->expires_ms > 0 && rec->expires_ms <= now)
+    code = "EXPIRED";
+  else if (rec->status == "disabled" || rec->org_status != "active" || rec->owner_status != "active")
+    code = "DISABLED";
+  else if (rec->payment_blocked)
+    code = "PAYMENT_REQUIRED";
   std::int64_t cost = in.cost;
   if (std::string_view(code) == "VALID") {
     const std::int64_t per_window = rec->rate_override.value_or(rec->plan_rate);
@@ -276,8 +283,10 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     } else {
       const std::int64_t cap = capped ? rec->included_units : -1;
       auto total = co_await count_quota(*rec, cost, cap);
-      if (!total) code = "USAGE_EXCEEDED";
-      else used = *total;
+      if (!total)
+        code = "USAGE_EXCEEDED";
+      else
+        used = *total;
     }
     out.has_quota = true;
     out.quota_limit = unlimited ? -1 : rec->included_units;
@@ -338,8 +347,8 @@ Status VerifyService::record(const Decision& d, const VerifyInput& in, const htt
                              const CallOutcome& outcome) {
   if (!d.record) return ok_status();  // unknown keys belong to no organization
   usage::UsageEvent ev;
-  ev.event_id = usage::new_uuid();
   ev.occurred_us = clock_.now_ms() * 1000;
+  ev.event_id = usage::new_event_id(ev.occurred_us);
   ev.organization_id = d.record->organization_id;
   ev.api_key_id = d.record->id;
   ev.api_endpoint_id = outcome.api_endpoint_id;
@@ -364,10 +373,9 @@ Task<void> VerifyService::refund(Decision& d) {
   const std::int64_t back = -d.cost;
   d.cost = 0;
   if (redis_ && !redis_->empty()) {
-    std::vector<std::string> args = {"INCRBY",
-                                     "tg:quota:{" + d.record->organization_id + "}:" +
-                                         std::to_string(d.record->period_start_ms),
-                                     std::to_string(back)};
+    std::vector<std::string> args = {
+        "INCRBY", "tg:quota:{" + d.record->organization_id + "}:" + std::to_string(d.record->period_start_ms),
+        std::to_string(back)};
     auto reply = co_await redis_->local().command(args);
     if (reply && reply->type == redis::Reply::Type::integer) co_return;
   }
@@ -386,9 +394,12 @@ void register_routes(http::Router& router, VerifyService& service) {
     in.endpoint = v.string("endpoint", false, 0, 512);
     in.method = v.string("method", false, 0, 16);
     if (auto it = body->find("cost"); it != body->end()) {
-      if (!it->is_number_integer()) v.fail("cost", "must be an integer");
-      else if (it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000) v.fail("cost", "must be from 0 to 1000000");
-      else in.cost = it->get<std::int64_t>();
+      if (!it->is_number_integer())
+        v.fail("cost", "must be an integer");
+      else if (it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000)
+        v.fail("cost", "must be from 0 to 1000000");
+      else
+        in.cost = it->get<std::int64_t>();
     }
     if (!v.ok()) co_return http::problem(v.error(), req.request_id);
     auto d = co_await service.decide(in, req);
