@@ -1,10 +1,8 @@
 #include "ratelimit/redis_limiter.hpp"
 
-#include <openssl/sha.h>
 
 #include <cstring>
 
-#include "core/hex.hpp"
 #include "core/log.hpp"
 
 namespace tg::ratelimit {
@@ -33,15 +31,6 @@ end
 return {allowed, prev, curr, elapsed}
 )LUA";
 
-std::string sha1_hex(const char* s) {
-  unsigned char md[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(s), std::strlen(s), md);
-  return to_hex(md, sizeof md);
-}
-const std::string& script_sha() {
-  static const std::string sha = sha1_hex(kScript);
-  return sha;
-}
 std::string redis_key(const std::string& key) {
   return "tg:rl:{" + key + "}";
 }
@@ -50,19 +39,9 @@ std::string redis_key(const std::string& key) {
 
 Task<Result<Decision>> RedisLimiter::hit(const std::string& key, const LimitRule& rule, std::int64_t cost) {
   auto& client = clients_.local();
-  std::vector<std::string> args = {"EVALSHA",
-                                   script_sha(),
-                                   "1",
-                                   redis_key(key),
-                                   std::to_string(rule.window.count()),
-                                   std::to_string(rule.max),
+  std::vector<std::string> args = {"1", redis_key(key), std::to_string(rule.window.count()), std::to_string(rule.max),
                                    std::to_string(cost)};
-  auto reply = co_await client.command(args);
-  if (reply && reply->type == redis::Reply::Type::error && reply->str.rfind("NOSCRIPT", 0) == 0) {
-    args[0] = "EVAL";
-    args[1] = kScript;
-    reply = co_await client.command(args);
-  }
+  auto reply = co_await client.eval(kScript, args);
   if (!reply) co_return reply.error();
   if (reply->type != redis::Reply::Type::array || reply->elements.size() != 4) {
     co_return Error::of(ErrorCode::Internal, "unexpected redis reply: " + reply->str);

@@ -8,7 +8,11 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
+#include <cstring>
+#include <openssl/sha.h>
+#include <unordered_map>
 
+#include "core/hex.hpp"
 #include "core/log.hpp"
 
 namespace tg::redis {
@@ -219,6 +223,33 @@ Task<Result<Reply>> Client::command(std::vector<std::string> args) {
     co_return Error::of(ErrorCode::ServiceUnavailable, "redis connection lost");
   }
   co_return std::move(*slot->reply);
+}
+
+namespace {
+// Scripts are string literals: their address identifies them, so each SHA-1 is computed once.
+const std::string& script_sha(const char* script) {
+  thread_local std::unordered_map<const char*, std::string> cache;
+  auto it = cache.find(script);
+  if (it != cache.end()) return it->second;
+  unsigned char md[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(script), std::strlen(script), md);
+  return cache.emplace(script, to_hex(md, sizeof md)).first->second;
+}
+}  // namespace
+
+Task<Result<Reply>> Client::eval(const char* script, const std::vector<std::string>& keys_and_args) {
+  std::vector<std::string> args;
+  args.reserve(keys_and_args.size() + 2);
+  args.emplace_back("EVALSHA");
+  args.push_back(script_sha(script));
+  args.insert(args.end(), keys_and_args.begin(), keys_and_args.end());
+  auto reply = co_await command(args);
+  if (reply && reply->type == Reply::Type::error && reply->str.rfind("NOSCRIPT", 0) == 0) {
+    args[0] = "EVAL";
+    args[1] = script;
+    reply = co_await command(args);
+  }
+  co_return reply;
 }
 
 }  // namespace tg::redis

@@ -42,6 +42,9 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   Task<Result<Reply>> command(std::vector<std::string> args);
+  // EVALSHA of `script` (its SHA-1 computed once per script text), falling back to EVAL when Redis does not know
+  // it yet. `keys_and_args` is what follows the script in EVAL: numkeys, keys, args.
+  Task<Result<Reply>> eval(const char* script, const std::vector<std::string>& keys_and_args);
   bool connected() const { return state_ == State::connected; }
   // Fails pending commands and closes the socket (shutdown, tests).
   void close() { fail_all(); }

@@ -111,15 +111,13 @@ Task<std::optional<std::int64_t>> VerifyService::count_quota(const KeyRecord& re
                                                              std::int64_t limit) {
   if (redis_ && !redis_->empty()) {
     const std::int64_t ttl = std::max<std::int64_t>(60000, rec.period_end_ms - clock_.now_ms() + 86400000);
-    std::vector<std::string> args = {"EVAL",
-                                     kQuotaScript,
-                                     "1",
+    std::vector<std::string> args = {"1",
                                      "tg:quota:{" + rec.organization_id + "}:" + std::to_string(rec.period_start_ms),
                                      std::to_string(rec.committed_used),
                                      std::to_string(cost),
                                      std::to_string(limit),
                                      std::to_string(ttl)};
-    auto reply = co_await redis_->local().command(args);
+    auto reply = co_await redis_->local().eval(kQuotaScript, args);
     if (reply && reply->type == redis::Reply::Type::array && reply->elements.size() == 2) {
       quota_store("redis").inc();
       // Keep the local tracker warm so a Redis outage starts from a sensible figure.
@@ -258,7 +256,8 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
     const std::int64_t per_window = rec->rate_override.value_or(rec->plan_rate);
     const LimitRule rule{per_window, s_.key_window};
     const std::string rl_key = "key:" + rec->id;
-    auto d = co_await limiter_.hit(rl_key, rule, 1);
+    // Weighted by cost: an expensive call uses more of the key's window (the per-endpoint limit below counts calls).
+    auto d = co_await limiter_.hit(rl_key, rule, cost);
     out.rl_limit = d.limit;
     out.rl_remaining = d.remaining;
     out.rl_reset_ms = d.reset_ms;

@@ -117,7 +117,7 @@ describe('POST /v1/keys/verify', () => {
   });
 
   describe('200 VALID', () => {
-    it('every field, quota counting the call\'s cost, ratelimit counting down, one usage event per call', async () => {
+    it('every field, quota counting the call\'s cost, ratelimit counting down by cost, one usage event per call', async () => {
       const t = await newTenant(server(), 'v-valid');
       const { key, secret } = await createKey(server(), t.token, { name: 'prod', metadata: { customer: 'acme', n: 1 } });
       const nextMonth = monthStartUtc(Date.now(), 1);
@@ -135,7 +135,7 @@ describe('POST /v1/keys/verify', () => {
       expect(r1.json.quota).toMatchObject({ limit: 1000, used: 3, remaining: 997 });
       expect(Date.parse(r1.json.quota.reset), 'free plan without a subscription: the UTC calendar month').toBe(nextMonth);
       // Free plan: 10 per minute, applied per KEY_RATE_WINDOW (2 s here).
-      expect(r1.json.ratelimit).toMatchObject({ limit: 10, remaining: 9 });
+      expect(r1.json.ratelimit).toMatchObject({ limit: 10, remaining: 7 }); // weighted by cost
       expect(r1.json.ratelimit.reset).toBeGreaterThan(0);
       expect(r1.json.ratelimit.reset).toBeLessThanOrEqual(WINDOW_MS);
       expect(r1.headers.get('deprecation')).toBeNull();
@@ -144,7 +144,7 @@ describe('POST /v1/keys/verify', () => {
       const r2 = await verifyOk(server(), svc, { key: secret, endpoint: '/v1/items', method: 'GET' });
       expect(r2.json.code).toBe('VALID');
       expect(r2.json.quota).toMatchObject({ limit: 1000, used: 4, remaining: 996 }); // default cost 1
-      expect(r2.json.ratelimit).toMatchObject({ limit: 10, remaining: 8 });
+      expect(r2.json.ratelimit).toMatchObject({ limit: 10, remaining: 6 });
       expect(requestIdOf(r1)).not.toBe(requestIdOf(r2));
 
       const e1 = await expectEventFor(server(), r1, { keyId: key.id, orgId: t.orgId, code: 'VALID', cost: 3, endpoint: '/v1/search', method: 'POST' });
@@ -353,20 +353,20 @@ describe('POST /v1/keys/verify', () => {
   });
 
   describe('200 RATE_LIMITED', () => {
-    it('the key override per window: limit calls pass, the next is RATE_LIMITED (event 429 cost 0, no units), then the window frees up', async () => {
+    it('the key override per window, weighted by cost: calls pass until the window is used, the next is RATE_LIMITED (event 429 cost 0, no units), then the window frees up', async () => {
       const t = await newTenant(server(), 'v-429');
-      const { key, secret } = await createKey(server(), t.token, { name: 'slow', rateLimitPerMinute: 3 });
+      const { key, secret } = await createKey(server(), t.token, { name: 'slow', rateLimitPerMinute: 6 });
       const remaining: number[] = [];
       for (let i = 0; i < 3; i++) {
         const r = await verifyOk(server(), svc, { key: secret, cost: 2 });
         expect(r.json.code, `call ${i + 1}`).toBe('VALID');
-        expect(r.json.ratelimit.limit).toBe(3);
+        expect(r.json.ratelimit.limit).toBe(6);
         remaining.push(r.json.ratelimit.remaining);
       }
-      expect(remaining).toEqual([2, 1, 0]);
+      expect(remaining).toEqual([4, 2, 0]);
       const limited = await verifyOk(server(), svc, { key: secret, cost: 2, endpoint: '/v1/busy', method: 'GET' });
       expect(limited.json).toMatchObject({ valid: false, code: 'RATE_LIMITED', keyId: key.id, organizationId: t.orgId, plan: 'free' });
-      expect(limited.json.ratelimit).toMatchObject({ limit: 3, remaining: 0 });
+      expect(limited.json.ratelimit).toMatchObject({ limit: 6, remaining: 0 });
       expect(limited.json.ratelimit.reset).toBeGreaterThan(0);
       expect(limited.json.ratelimit.reset).toBeLessThanOrEqual(WINDOW_MS);
       expect(limited.json.quota, 'quota object present on RATE_LIMITED').not.toBeNull();
