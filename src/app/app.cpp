@@ -21,19 +21,20 @@
 #include "core/embedded.hpp"
 #include "core/log.hpp"
 #include "db/db.hpp"
+#include "db/listener.hpp"
 #include "db/migrate.hpp"
+#include "gateway/gateway.hpp"
+#include "http/client.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
-#include "db/listener.hpp"
-#include "gateway/gateway.hpp"
 #include "jobs/queue.hpp"
 #include "keys/key_repository.hpp"
+#include "mail/outbox.hpp"
+#include "ratelimit/redis_limiter.hpp"
 #include "usage/spool.hpp"
 #include "usage/usage_handlers.hpp"
 #include "verify/verify_service.hpp"
-#include "mail/outbox.hpp"
-#include "ratelimit/redis_limiter.hpp"
 
 namespace tg::app {
 namespace {
@@ -245,6 +246,10 @@ int cmd_serve(const Config& cfg) {
   // Billing side effects queued by the accounts domain; the billing domain gives them their Stripe calls.
   queue.handle("stripe.create_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
   queue.handle("stripe.delete_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
+  if (auto tls = http::configure_client(http::ClientOptions{cfg.upstream_ca_file}); !tls) {
+    log::error("invalid configuration", {{"error", tls.error().detail}});
+    return 2;
+  }
   // Mail transports block (libcurl): they run on their own small pool.
   asio::thread_pool mail_pool(1);
   auto mailer = mail::make_mailer(cfg);
@@ -265,9 +270,9 @@ int cmd_serve(const Config& cfg) {
   usage::Shipper shipper(spool, database, [&verify_service](const std::map<std::string, std::int64_t>& by_org) {
     for (const auto& [org, cost] : by_org) verify_service.quota().shipped(org, cost);
   });
-  db::Listener key_listener(cfg.database_url, "tollgate_keys",
-                            [&verify_service](const std::string& payload) { verify_service.invalidate(payload); },
-                            cpu_pool);
+  db::Listener key_listener(
+      cfg.database_url, "tollgate_keys",
+      [&verify_service](const std::string& payload) { verify_service.invalidate(payload); }, cpu_pool);
   keys::KeyRepository key_repo(database);
   usage::UsageRepository usage_repo(database);
 
@@ -464,8 +469,7 @@ int run(int argc, char** argv, char** envp) {
     std::printf("tollgate %s\n", TOLLGATE_VERSION);
     return 0;
   }
-  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token" &&
-      cmd != "endpoints") {
+  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token" && cmd != "endpoints") {
     std::fprintf(stderr, "tollgate: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   }

@@ -31,9 +31,9 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 // Secret variables also accept NAME_FILE (the Docker/Kubernetes secrets convention).
-const char* const kSecretVars[] = {"DATABASE_URL",          "REDIS_URL",        "JWT_SECRET",    "STRIPE_SECRET_KEY",
-                                   "STRIPE_WEBHOOK_SECRET", "SENDGRID_API_KEY", "ADMIN_PASSWORD",
-                                   "SMTP_URL",              "ENCRYPTION_KEY"};
+const char* const kSecretVars[] = {"DATABASE_URL",          "REDIS_URL",        "JWT_SECRET",     "STRIPE_SECRET_KEY",
+                                   "STRIPE_WEBHOOK_SECRET", "SENDGRID_API_KEY", "ADMIN_PASSWORD", "SMTP_URL",
+                                   "ENCRYPTION_KEY"};
 
 Error bad(const std::string& var, const std::string& why) {
   return Error::of(ErrorCode::ValidationFailed, var + ": " + why);
@@ -328,6 +328,7 @@ Result<Config> load_config(const EnvMap& input) {
   if (c.mail_transport == "sendgrid" && c.sendgrid_api_key.empty()) {
     return bad("SENDGRID_API_KEY", "is required when MAIL_TRANSPORT=sendgrid");
   }
+  c.upstream_ca_file = get("UPSTREAM_CA_FILE").value_or("");
   c.sendgrid_url = get("SENDGRID_API_URL").value_or("https://api.sendgrid.com/v3/mail/send");
   c.encryption_key = get("ENCRYPTION_KEY").value_or("");
   if (!c.encryption_key.empty() && c.encryption_key.size() < 32) {

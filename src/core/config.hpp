@@ -62,10 +62,11 @@ struct Config {
   std::string sendgrid_api_key;
   std::string admin_email;
   std::string admin_password;
-  std::string public_url;       // base of links in emails; default http://localhost:PORT
-  std::string smtp_url;         // smtp:// (STARTTLS when offered) or smtps://; credentials may be in the URL
+  std::string public_url;  // base of links in emails; default http://localhost:PORT
+  std::string smtp_url;    // smtp:// (STARTTLS when offered) or smtps://; credentials may be in the URL
   std::string mail_from;
-  std::string mail_transport;   // smtp | sendgrid | dev
+  std::string upstream_ca_file;  // extra CAs trusted for https gateway upstreams
+  std::string mail_transport;    // smtp | sendgrid | dev
   std::string sendgrid_url;
   // Key for secrets the server must read back (TOTP seeds). Empty: derived from JWT_SECRET (see docs/configuration.md).
   std::string encryption_key;

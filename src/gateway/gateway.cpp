@@ -2,8 +2,8 @@
 
 #include <libpq-fe.h>
 
-#include <boost/asio/steady_timer.hpp>
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 
 #include "core/log.hpp"
@@ -49,10 +49,11 @@ bool listed(const std::vector<std::string>& names, std::string_view name) {
 }
 
 bool drop_request_header(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {"connection",  "keep-alive", "proxy-connection", "te",
-                                               "trailer",     "transfer-encoding", "upgrade", "proxy-authorization",
-                                               "host",        "content-length", "authorization", "x-api-key",
-                                               "cookie",      "forwarded"};
+  static constexpr std::string_view kDrop[] = {
+      "connection", "keep-alive",        "proxy-connection", "te",
+      "trailer",    "transfer-encoding", "upgrade",          "proxy-authorization",
+      "host",       "content-length",    "authorization",    "x-api-key",
+      "cookie",     "forwarded"};
   for (auto d : kDrop) {
     if (name == d) return true;
   }
@@ -63,9 +64,9 @@ bool drop_request_header(std::string_view name) {
 // The upstream's security headers pass through; the pipeline then leaves its own copy of those out (no
 // "SAMEORIGIN, DENY" merges). X-Request-ID is always the gateway's.
 bool drop_response_header(std::string_view name) {
-  static constexpr std::string_view kDrop[] = {"connection",     "keep-alive", "proxy-connection", "te",
-                                               "trailer",        "transfer-encoding", "upgrade",   "content-length",
-                                               "server",         "date",       "x-request-id"};
+  static constexpr std::string_view kDrop[] = {
+      "connection", "keep-alive",     "proxy-connection", "te",   "trailer",     "transfer-encoding",
+      "upgrade",    "content-length", "server",           "date", "x-request-id"};
   for (auto d : kDrop) {
     if (name == d) return true;
   }
@@ -104,7 +105,8 @@ Problem problem_for(std::string_view code) {
   if (code == "EXPIRED") return {ErrorCode::Unauthorized, "API_KEY_EXPIRED", "The API key has expired."};
   if (code == "DISABLED") return {ErrorCode::Forbidden, "API_KEY_DISABLED", "The API key or its account is disabled."};
   if (code == "PAYMENT_REQUIRED") {
-    return {ErrorCode::PaymentRequired, "PAYMENT_REQUIRED", "The account has an unpaid invoice; update the payment method."};
+    return {ErrorCode::PaymentRequired, "PAYMENT_REQUIRED",
+            "The account has an unpaid invoice; update the payment method."};
   }
   if (code == "USAGE_EXCEEDED") {
     return {ErrorCode::RateLimited, "USAGE_EXCEEDED", "The plan's quota for this period is used up."};
@@ -115,7 +117,8 @@ Problem problem_for(std::string_view code) {
 std::string presented_key(const Request& req) {
   if (const auto* k = req.header("x-api-key")) return *k;
   const auto* auth = req.header("authorization");
-  if (auth && auth->size() > 7 && http::iequals(std::string_view(*auth).substr(0, 7), "Bearer ")) return auth->substr(7);
+  if (auth && auth->size() > 7 && http::iequals(std::string_view(*auth).substr(0, 7), "Bearer "))
+    return auth->substr(7);
   return {};
 }
 
@@ -136,7 +139,10 @@ void rate_headers(Response& res, const verify::Decision& d) {
 Response echo(const Request& req, const http::Headers& forwarded, const std::string& path) {
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [k, v] : forwarded) headers[k] = v;
-  nlohmann::json body = {{"method", req.method}, {"path", path}, {"query", req.query}, {"headers", headers},
+  nlohmann::json body = {{"method", req.method},
+                         {"path", path},
+                         {"query", req.query},
+                         {"headers", headers},
                          {"body", http::valid_utf8(req.body) ? req.body : std::string("<binary>")},
                          {"receivedAt", format_rfc3339_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                               std::chrono::system_clock::now().time_since_epoch())
@@ -193,9 +199,9 @@ Task<Status> Catalog::reload() {
   }
   std::lock_guard lock(mu_);
   endpoints_ = std::move(list);
-  last_reload_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now().time_since_epoch())
-                        .count();
+  last_reload_ms_ =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   co_return ok_status();
 }
 
@@ -213,9 +219,9 @@ Task<void> Catalog::run(const std::atomic<bool>& stop) {
 Task<std::shared_ptr<const Endpoint>> Catalog::match_or_reload(std::string method, std::string path) {
   auto hit = match(method, path);
   if (hit) co_return hit;
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   std::int64_t last = last_reload_ms_.load();
   if (now - last < 1000 || !last_reload_ms_.compare_exchange_strong(last, now)) co_return hit;
   co_await reload();
@@ -250,9 +256,9 @@ void register_routes(http::Router& router, GatewayDeps given) {
     std::string path = "/";
     if (req.path.size() > 3) path = req.path.substr(3);
     if (suspicious_path(path)) {
-      co_return http::problem(Error::coded(ErrorCode::BadRequest, "INVALID_PATH",
-                                           "The path has dot segments or encoded separators."),
-                              req.request_id);
+      co_return http::problem(
+          Error::coded(ErrorCode::BadRequest, "INVALID_PATH", "The path has dot segments or encoded separators."),
+          req.request_id);
     }
     auto endpoint = co_await deps->catalog.match_or_reload(req.method, path);
     if (!endpoint) {
@@ -285,7 +291,8 @@ void register_routes(http::Router& router, GatewayDeps given) {
         verify::CallOutcome outcome;
         outcome.source = "gateway";
         outcome.api_endpoint_id = endpoint->id;
-        if (auto w = deps->verify.record(decision, in, req, outcome); !w) co_return http::problem(w.error(), req.request_id);
+        if (auto w = deps->verify.record(decision, in, req, outcome); !w)
+          co_return http::problem(w.error(), req.request_id);
         proxied("refused").inc();
         const Problem p = problem_for(decision.code);
         Response res = http::problem(Error::coded(p.kind, p.code, p.detail), req.request_id);
@@ -311,15 +318,18 @@ void register_routes(http::Router& router, GatewayDeps given) {
       forwarded.emplace_back("x-tollgate-plan", decision.record->plan_slug);
     }
     Response res;
+    // A streamed answer is metered before it is written, so its size is the declared Content-Length; for a chunked
+    // answer of unknown length it is the part read before the answer started (the buffer, 1 MiB).
+    std::int64_t response_bytes = -1;
     if (endpoint->upstream_url == "internal://echo") {
       res = echo(req, forwarded, path);
       proxied("ok").inc();
     } else {
       auto upstream = http::parse_upstream(endpoint->upstream_url);
       if (!upstream) {
-        res = http::problem(Error::coded(ErrorCode::BadGateway, "UPSTREAM_UNAVAILABLE",
-                                         "This endpoint's upstream is misconfigured."),
-                            req.request_id);
+        res = http::problem(
+            Error::coded(ErrorCode::BadGateway, "UPSTREAM_UNAVAILABLE", "This endpoint's upstream is misconfigured."),
+            req.request_id);
         co_await deps->verify.refund(decision);
       } else {
         http::ClientRequest out;
@@ -333,8 +343,8 @@ void register_routes(http::Router& router, GatewayDeps given) {
         if (!answer) {
           const bool timeout = answer.error().code == ErrorCode::Timeout;
           proxied(timeout ? "timeout" : "upstream_error").inc();
-          log::warn("gateway upstream failed", {{"endpoint", endpoint->pattern}, {"error", answer.error().detail},
-                                                {"requestId", req.request_id}});
+          log::warn("gateway upstream failed",
+                    {{"endpoint", endpoint->pattern}, {"error", answer.error().detail}, {"requestId", req.request_id}});
           Error e = Error::coded(ErrorCode::BadGateway, "UPSTREAM_UNAVAILABLE", "The upstream could not be reached.");
           if (timeout) e = Error::coded(ErrorCode::Timeout, "UPSTREAM_TIMEOUT", "The upstream did not answer in time.");
           res = http::problem(e, req.request_id);
@@ -349,6 +359,13 @@ void register_routes(http::Router& router, GatewayDeps given) {
             if (!drop_response_header(k) && !listed(hop_back, k)) res.add(k, v);
           }
           res.body = std::move(answer->body);
+          if (answer->rest) {
+            // Larger than the gateway buffers: the rest is written while it is read.
+            res.stream = std::move(answer->rest);
+            res.stream_length = answer->content_length;
+          }
+          if (answer->content_length && req.method != "HEAD")
+            response_bytes = static_cast<std::int64_t>(*answer->content_length);
         }
       }
     }
@@ -359,8 +376,10 @@ void register_routes(http::Router& router, GatewayDeps given) {
       outcome.status_code = res.status;
       outcome.request_bytes = static_cast<std::int64_t>(req.body.size());
       outcome.response_bytes = static_cast<std::int64_t>(res.body.size());
+      if (response_bytes >= 0) outcome.response_bytes = response_bytes;
       // Spooled before the answer is written: a delivered response is always metered.
-      if (auto w = deps->verify.record(decision, in, req, outcome); !w) co_return http::problem(w.error(), req.request_id);
+      if (auto w = deps->verify.record(decision, in, req, outcome); !w)
+        co_return http::problem(w.error(), req.request_id);
       rate_headers(res, decision);
     }
     co_return res;
@@ -407,30 +426,40 @@ int endpoints_cli(const std::string& conninfo, int argc, char** argv) {
       auto next = [&](std::string& out) {
         if (i + 1 < argc) out = argv[++i];
       };
-      if (a == "--method") next(method);
-      else if (a == "--path") next(path);
-      else if (a == "--upstream") next(upstream);
-      else if (a == "--cost") next(cost);
-      else if (a == "--rate-limit") next(rate);
-      else if (a == "--timeout-ms") next(timeout);
-      else if (a == "--description") next(desc);
-      else if (a == "--public") is_public = "true";
+      if (a == "--method")
+        next(method);
+      else if (a == "--path")
+        next(path);
+      else if (a == "--upstream")
+        next(upstream);
+      else if (a == "--cost")
+        next(cost);
+      else if (a == "--rate-limit")
+        next(rate);
+      else if (a == "--timeout-ms")
+        next(timeout);
+      else if (a == "--description")
+        next(desc);
+      else if (a == "--public")
+        is_public = "true";
       else {
         std::fprintf(stderr, "tollgate endpoints add: unknown argument '%s'\n", a.c_str());
         return finish(2);
       }
     }
     if (path.empty() || upstream.empty()) {
-      std::fprintf(stderr, "usage: tollgate endpoints add --path /p[/*] --upstream http://host[:port][/base] "
-                           "[--method M] [--cost N] [--rate-limit N] [--timeout-ms N] [--public] [--description D]\n");
+      std::fprintf(stderr,
+                   "usage: tollgate endpoints add --path /p[/*] --upstream http://host[:port][/base] "
+                   "[--method M] [--cost N] [--rate-limit N] [--timeout-ms N] [--public] [--description D]\n");
       return finish(2);
     }
     if (upstream != "internal://echo" && !http::parse_upstream(upstream)) {
       std::fprintf(stderr, "tollgate endpoints add: --upstream must be http://host[:port][/base]\n");
       return finish(2);
     }
-    const char* params[] = {method.c_str(), path.c_str(), upstream.c_str(), desc.c_str(), cost.c_str(),
-                            rate.empty() ? nullptr : rate.c_str(), timeout.c_str(), is_public.c_str()};
+    const char* params[] = {method.c_str(),  path.c_str(),     upstream.c_str(),
+                            desc.c_str(),    cost.c_str(),     rate.empty() ? nullptr : rate.c_str(),
+                            timeout.c_str(), is_public.c_str()};
     PGresult* r = PQexecParams(conn,
                                "INSERT INTO api_endpoints (method, path_pattern, upstream_url, description, cost, "
                                "rate_limit_per_minute, timeout_ms, is_public) VALUES ($1, $2, $3, $4, $5::int, "
@@ -447,8 +476,8 @@ int endpoints_cli(const std::string& conninfo, int argc, char** argv) {
   }
   if (sub == "remove" && argc == 4) {
     const char* params[] = {argv[3]};
-    PGresult* r = PQexecParams(conn, "DELETE FROM api_endpoints WHERE id::text = $1", 1, nullptr, params, nullptr,
-                               nullptr, 0);
+    PGresult* r =
+        PQexecParams(conn, "DELETE FROM api_endpoints WHERE id::text = $1", 1, nullptr, params, nullptr, nullptr, 0);
     const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK && std::string(PQcmdTuples(r)) == "1";
     if (!ok) std::fprintf(stderr, "tollgate endpoints remove: no endpoint with id %s\n", argv[3]);
     PQclear(r);

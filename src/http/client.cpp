@@ -1,81 +1,214 @@
 #include "http/client.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <deque>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 namespace tg::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
 constexpr std::size_t kMaxIdlePerUpstream = 64;
-// Per I/O thread: every coroutine of a thread runs on that thread's io_context, so no lock is needed.
-thread_local std::unordered_map<std::string, std::deque<std::unique_ptr<beast::tcp_stream>>> t_idle;
+constexpr std::size_t kReadPiece = 64 * 1024;
 
-std::string pool_key(const Upstream& u) {
-  return u.host + ":" + std::to_string(u.port);
-}
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using Parser = bhttp::response_parser<bhttp::buffer_body>;
 
-struct Attempt {
-  boost::system::error_code ec;
-  bool got_bytes = false;
-  ClientResponse response;
-  bool keep_alive = false;
+// One upstream connection, plain or TLS.
+struct Conn {
+  std::unique_ptr<beast::tcp_stream> tcp;
+  std::unique_ptr<TlsStream> tls;
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
 };
 
-Task<Attempt> exchange(beast::tcp_stream& stream, const Upstream& u, const ClientRequest& req) {
-  Attempt a;
-  bhttp::request<bhttp::string_body> r;
-  r.version(11);
-  r.method_string(req.method);
-  r.target(u.base_path + req.target);
-  for (const auto& [name, value] : req.headers) r.insert(name, value);
-  r.set(bhttp::field::host, u.port == 80 ? u.host : u.host + ":" + std::to_string(u.port));
-  r.keep_alive(true);
-  r.body() = req.body;
-  r.prepare_payload();
-  stream.expires_after(req.timeout);
-  co_await bhttp::async_write(stream, r, asio::redirect_error(asio::use_awaitable, a.ec));
-  if (a.ec) co_return a;
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(req.response_limit);
-  parser.header_limit(64 * 1024);
-  co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, a.ec));
-  if (a.ec) co_return a;
-  a.got_bytes = true;
-  if (!parser.is_done()) {
-    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, a.ec));
-    if (a.ec) co_return a;
-  }
-  auto msg = parser.release();
-  a.response.status = static_cast<int>(msg.result_int());
-  for (const auto& f : msg) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    a.response.headers.emplace_back(std::move(name), std::string(f.value()));
-  }
-  a.response.body = std::move(msg.body());
-  a.keep_alive = msg.keep_alive();
-  co_return a;
+// Per I/O thread: every coroutine of a thread runs on that thread's io_context, so no lock is needed.
+thread_local std::unordered_map<std::string, std::deque<std::unique_ptr<Conn>>> t_idle;
+
+std::string pool_key(const Upstream& u) {
+  return std::string(u.tls ? "https://" : "http://") + u.host + ":" + std::to_string(u.port);
 }
+
+void give_back(const std::string& key, std::unique_ptr<Conn> c) {
+  auto& pool = t_idle[key];
+  if (pool.size() >= kMaxIdlePerUpstream) return;
+  c->lowest().expires_never();
+  pool.push_back(std::move(c));
+}
+
+std::mutex g_tls_mu;
+std::string g_ca_file;
+
+ssl::context& tls_context() {
+  // Built on first use (after configure_client); SSL_CTX is safe to share between threads once set up.
+  static ssl::context* ctx = [] {
+    auto* c = new ssl::context(ssl::context::tls_client);
+    c->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    c->set_default_verify_paths(ec);
+    std::lock_guard lock(g_tls_mu);
+    if (!g_ca_file.empty()) c->load_verify_file(g_ca_file, ec);
+    c->set_verify_mode(ssl::verify_peer);
+    return c;
+  }();
+  return *ctx;
+}
+
+Task<void> write_request(Conn& c, bhttp::request<bhttp::string_body>& r, boost::system::error_code& ec) {
+  if (c.tls) {
+    co_await bhttp::async_write(*c.tls, r, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await bhttp::async_write(*c.tcp, r, asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+Task<void> read_header(Conn& c, beast::flat_buffer& b, Parser& p, boost::system::error_code& ec) {
+  if (c.tls) {
+    co_await bhttp::async_read_header(*c.tls, b, p, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await bhttp::async_read_header(*c.tcp, b, p, asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+Task<void> read_some(Conn& c, beast::flat_buffer& b, Parser& p, boost::system::error_code& ec) {
+  if (c.tls) {
+    co_await bhttp::async_read_some(*c.tls, b, p, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await bhttp::async_read_some(*c.tcp, b, p, asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// An answer being read: the connection, its buffer and parser stay together until the body's end.
+struct Exchange {
+  std::string key;
+  std::unique_ptr<Conn> conn;
+  beast::flat_buffer buffer;
+  std::unique_ptr<Parser> parser = std::make_unique<Parser>();
+  std::chrono::milliseconds timeout{30000};
+};
 
 Error failure(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return Error::of(ErrorCode::Timeout, "the upstream did not answer in time");
   return Error::of(ErrorCode::ServiceUnavailable, "the upstream could not be reached: " + ec.message());
 }
+
+// Appends body bytes to `out` until the body ends or `out` holds `max` bytes; true at the body's end.
+Task<Result<bool>> read_body(Exchange& x, std::string& out, std::size_t max) {
+  while (!x.parser->is_done() && out.size() < max) {
+    const std::size_t old = out.size();
+    const std::size_t room = std::min(kReadPiece, max - old);
+    out.resize(old + room);
+    auto& body = x.parser->get().body();
+    body.data = out.data() + old;
+    body.size = room;
+    boost::system::error_code ec;
+    x.conn->lowest().expires_after(x.timeout);
+    co_await read_some(*x.conn, x.buffer, *x.parser, ec);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    out.resize(old + room - body.size);
+    if (ec) co_return failure(ec);
+  }
+  co_return x.parser->is_done();
+}
+
+class UpstreamBody final : public BodyStream {
+ public:
+  explicit UpstreamBody(std::unique_ptr<Exchange> x) : x_(std::move(x)) {}
+  Task<Result<std::string>> next() override {
+    std::string piece;
+    if (!x_ || x_->parser->is_done()) co_return piece;
+    // Loop until there is something to hand on or the body ends (a read may consume only chunk framing).
+    while (piece.empty()) {
+      auto done = co_await read_body(*x_, piece, kReadPiece);
+      if (!done) {
+        x_.reset();  // a broken connection is never pooled
+        co_return done.error();
+      }
+      if (done.value()) {
+        if (x_->parser->keep_alive()) give_back(x_->key, std::move(x_->conn));
+        x_.reset();
+        break;
+      }
+    }
+    co_return piece;
+  }
+
+ private:
+  std::unique_ptr<Exchange> x_;
+};
+
+Task<Result<std::unique_ptr<Conn>>> dial(const Upstream& u, const ClientRequest& req) {
+  auto ex = co_await asio::this_coro::executor;
+  auto c = std::make_unique<Conn>();
+  tcp::resolver resolver(ex);
+  boost::system::error_code ec;
+  const std::string port = std::to_string(u.port);
+  auto results = co_await resolver.async_resolve(u.host, port, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return failure(ec);
+  if (u.tls) {
+    c->tls = std::make_unique<TlsStream>(ex, tls_context());
+    boost::system::error_code not_ip;
+    asio::ip::make_address(u.host, not_ip);
+    // SNI carries host names only (RFC 6066 §3).
+    if (not_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), u.host.c_str())) {
+      co_return Error::of(ErrorCode::ServiceUnavailable, "the upstream could not be reached: SNI refused");
+    }
+    c->tls->set_verify_mode(ssl::verify_peer);
+    c->tls->set_verify_callback(ssl::host_name_verification(u.host));
+  } else {
+    c->tcp = std::make_unique<beast::tcp_stream>(ex);
+  }
+  c->lowest().expires_after(req.timeout);
+  co_await c->lowest().async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return failure(ec);
+  if (u.tls) {
+    co_await c->tls->async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      Error e = Error::of(ErrorCode::ServiceUnavailable, "the upstream's TLS handshake failed: " + ec.message());
+      co_return e;
+    }
+  }
+  co_return c;
+}
 }  // namespace
 
+Status configure_client(const ClientOptions& options) {
+  {
+    std::lock_guard lock(g_tls_mu);
+    g_ca_file = options.ca_file;
+  }
+  if (options.ca_file.empty()) return ok_status();
+  ssl::context probe(ssl::context::tls_client);
+  boost::system::error_code ec;
+  probe.load_verify_file(options.ca_file, ec);
+  if (ec) return Error::of(ErrorCode::BadRequest, "UPSTREAM_CA_FILE cannot be loaded: " + ec.message());
+  return ok_status();
+}
+
 Result<Upstream> parse_upstream(std::string_view url) {
-  if (url.rfind("http://", 0) != 0) return Error::of(ErrorCode::BadRequest, "upstream must be an http:// URL");
-  url.remove_prefix(7);
   Upstream u;
+  if (url.rfind("https://", 0) == 0) {
+    u.tls = true;
+    u.port = 443;
+    url.remove_prefix(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    url.remove_prefix(7);
+  } else {
+    return Error::of(ErrorCode::BadRequest, "upstream must be an http:// or https:// URL");
+  }
   const auto slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   if (slash != std::string_view::npos) u.base_path = std::string(url.substr(slash));
@@ -91,48 +224,78 @@ Result<Upstream> parse_upstream(std::string_view url) {
     authority = authority.substr(0, colon);
   }
   if (authority.empty()) return Error::of(ErrorCode::BadRequest, "upstream host is missing");
+  if (authority.find_first_of("@ \t\r\n") != std::string_view::npos)
+    return Error::of(ErrorCode::BadRequest, "upstream host is invalid");
   u.host = std::string(authority);
   return u;
 }
 
 Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
-  auto ex = co_await asio::this_coro::executor;
   const std::string key = pool_key(u);
+  bhttp::request<bhttp::string_body> r;
+  r.version(11);
+  r.method_string(req.method);
+  r.target(u.base_path + req.target);
+  for (const auto& [name, value] : req.headers) r.insert(name, value);
+  const bool default_port = u.port == (u.tls ? 443 : 80);
+  if (default_port) {
+    r.set(bhttp::field::host, u.host);
+  } else {
+    r.set(bhttp::field::host, u.host + ":" + std::to_string(u.port));
+  }
+  r.keep_alive(true);
+  r.body() = req.body;
+  r.prepare_payload();
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<beast::tcp_stream> stream;
+    auto x = std::make_unique<Exchange>();
+    x->key = key;
+    x->timeout = req.timeout;
     auto& idle = t_idle[key];
     const bool reused = attempt == 0 && !idle.empty();
     if (reused) {
-      stream = std::move(idle.back());
+      x->conn = std::move(idle.back());
       idle.pop_back();
     } else {
-      stream = std::make_unique<beast::tcp_stream>(ex);
-      tcp::resolver resolver(ex);
-      boost::system::error_code ec;
-      auto results = co_await resolver.async_resolve(u.host, std::to_string(u.port),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return failure(ec);
-      stream->expires_after(req.timeout);
-      co_await stream->async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return failure(ec);
+      auto dialed = co_await dial(u, req);
+      if (!dialed) co_return dialed.error();
+      x->conn = std::move(dialed.value());
     }
-    Attempt a = co_await exchange(*stream, u, req);
-    if (a.ec) {
+    boost::system::error_code ec;
+    x->conn->lowest().expires_after(req.timeout);
+    co_await write_request(*x->conn, r, ec);
+    if (!ec) {
+      x->parser->header_limit(64 * 1024);
+      // Larger answers stream; there is no total cap. Not boost::none: Beast 1.74 compares a Content-Length with
+      // the optional itself, and any length is "greater" than none.
+      x->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+      if (req.method == "HEAD") x->parser->skip(true);
+      co_await read_header(*x->conn, x->buffer, *x->parser, ec);
+    }
+    if (ec) {
       // An idle keep-alive connection the upstream had closed: retry once on a fresh one, but only for methods
       // that are safe to repeat (RFC 9110 §9.2.2): the upstream may have acted on a POST before closing.
       const bool idempotent = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS" ||
                               req.method == "PUT" || req.method == "DELETE";
-      if (reused && !a.got_bytes && a.ec != beast::error::timeout && idempotent) continue;
-      co_return failure(a.ec);
+      if (reused && ec != beast::error::timeout && idempotent) continue;
+      co_return failure(ec);
     }
-    if (a.keep_alive) {
-      auto& pool = t_idle[key];
-      if (pool.size() < kMaxIdlePerUpstream) {
-        stream->expires_never();
-        pool.push_back(std::move(stream));
-      }
+    ClientResponse out;
+    auto& msg = x->parser->get();
+    out.status = static_cast<int>(msg.result_int());
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
     }
-    co_return std::move(a.response);
+    if (auto len = x->parser->content_length()) out.content_length = *len;
+    auto done = co_await read_body(*x, out.body, req.buffer_limit);
+    if (!done) co_return done.error();
+    if (done.value()) {
+      if (x->parser->keep_alive()) give_back(key, std::move(x->conn));
+    } else {
+      out.rest = std::make_shared<UpstreamBody>(std::move(x));
+    }
+    co_return out;
   }
   co_return Error::of(ErrorCode::ServiceUnavailable, "the upstream could not be reached");
 }

@@ -1,11 +1,15 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "core/async.hpp"
+#include "core/error.hpp"
 
 // Framework-free request/response: handlers and middleware see these, never Beast types,
 // so they are unit-testable without sockets.
@@ -38,10 +42,21 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
+// The rest of a body that is written while it is read (a proxied answer larger than the gateway buffers).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece; an empty string at the end. An error ends the response early (the connection is closed,
+  // which tells the client the body is incomplete).
+  virtual Task<Result<std::string>> next() = 0;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
-  std::string body;
+  std::string body;  // the whole body, or its first part when `stream` is set
+  std::shared_ptr<BodyStream> stream;
+  std::optional<std::uint64_t> stream_length;  // total length (body + stream) when known: Content-Length
   // Pre-formatted header lines ("Name: value\r\n...") the transport writes verbatim: the constant security
   // headers, formatted once per process instead of once per request. Must outlive the write (it points into the
   // Pipeline).

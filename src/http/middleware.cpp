@@ -195,7 +195,7 @@ std::optional<std::string> gzip(std::string_view data) {
 }
 
 void maybe_gzip(const Request& req, Response& res) {
-  if (res.body.size() < 1024 || res.header("content-encoding")) return;
+  if (res.stream || res.body.size() < 1024 || res.header("content-encoding")) return;
   const auto* ct = res.header("content-type");
   if (!ct || !compressible(*ct)) return;
   res.add("Vary", "Accept-Encoding");

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <cstdio>
 
 #include "core/log.hpp"
 
@@ -83,9 +84,17 @@ std::string serialize_head(const Response& res, bool head_only, bool keep_alive,
   }
   out += res.raw_headers;
   if (res.status != 204 && res.status != 304 && !(res.status >= 100 && res.status < 200)) {
-    out += "Content-Length: ";
-    out += std::to_string(res.body.size());
-    out += "\r\n";
+    if (!res.stream) {
+      out += "Content-Length: ";
+      out += std::to_string(res.body.size());
+      out += "\r\n";
+    } else if (res.stream_length) {
+      out += "Content-Length: ";
+      out += std::to_string(*res.stream_length);
+      out += "\r\n";
+    } else if (version != 10) {
+      out += "Transfer-Encoding: chunked\r\n";
+    }  // HTTP/1.0 without a length: the body ends when the connection closes (the caller turns keep-alive off)
   }
   if (!keep_alive)
     out += "Connection: close\r\n";
@@ -100,9 +109,57 @@ Task<void> Server::Impl::write(beast::tcp_stream& stream, Response res, bool hea
                                boost::system::error_code& ec) {
   std::string head_block = serialize_head(res, head, keep_alive, version);
   const bool with_body = !head && res.status != 204 && res.status != 304;
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_block),
-                                            with_body ? asio::buffer(res.body) : asio::const_buffer()};
-  co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  if (!res.stream || !with_body) {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head_block),
+                                              with_body ? asio::buffer(res.body) : asio::const_buffer()};
+    co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+  // Streamed body: the first part with the head, then each piece as it arrives (chunked unless the length is
+  // known or the client speaks HTTP/1.0). The write deadline is renewed per piece.
+  const bool chunked = !res.stream_length && version != 10;
+  std::string piece = std::move(res.body);
+  std::uint64_t sent = 0;
+  bool first = true;
+  while (true) {
+    if (!piece.empty()) {
+      std::string frame;
+      if (chunked) {
+        char size[24];
+        const int n = std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        frame.assign(size, static_cast<std::size_t>(n));
+      }
+      std::array<asio::const_buffer, 4> buffers{first ? asio::buffer(head_block) : asio::const_buffer(),
+                                                asio::buffer(frame), asio::buffer(piece),
+                                                chunked ? asio::buffer("\r\n", 2) : asio::const_buffer()};
+      stream.expires_after(cfg.idle_timeout);
+      co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      sent += piece.size();
+      first = false;
+    }
+    auto more = co_await res.stream->next();
+    if (!more) {
+      // The source failed mid-body: closing the connection (without the last chunk) tells the client so.
+      log::warn("streamed response ended early", {{"error", more.error().detail}, {"bytes", sent}});
+      ec = asio::error::connection_aborted;
+      co_return;
+    }
+    piece = std::move(more.value());
+    if (piece.empty()) break;
+    if (res.stream_length && sent + piece.size() > *res.stream_length) {
+      ec = asio::error::message_size;  // more than the declared length: never send it
+      co_return;
+    }
+  }
+  if (res.stream_length && sent != *res.stream_length) {
+    ec = asio::error::eof;  // shorter than declared: the client sees a truncated body when the connection closes
+    co_return;
+  }
+  std::string tail;  // no ?: yielding a std::string in a coroutine (GCC 12, docs/architecture.md)
+  if (chunked) tail = "0\r\n\r\n";
+  std::array<asio::const_buffer, 2> last{first ? asio::buffer(head_block) : asio::const_buffer(), asio::buffer(tail)};
+  co_await asio::async_write(stream, last, asio::redirect_error(asio::use_awaitable, ec));
 }
 
 Task<void> Server::Impl::session(tcp::socket socket) {
@@ -166,6 +223,7 @@ Task<void> Server::Impl::session(tcp::socket socket) {
     stream.expires_never();
     Response res = co_await pipeline.handle(req);
     bool keep_alive = req.keep_alive && !owner.draining_.load();
+    if (res.stream && !res.stream_length && msg.version() == 10) keep_alive = false;  // close-delimited body
     // One deadline covers writing this response and waiting for the next request (a timer update per request).
     stream.expires_after(cfg.idle_timeout);
     co_await write(stream, std::move(res), req.method == "HEAD", keep_alive, msg.version(), ec);
