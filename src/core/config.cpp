@@ -246,6 +246,11 @@ Result<Config> load_config(const EnvMap& input) {
     if (!parse_int(*v, c.body_limit) || c.body_limit < 1024 || c.body_limit > (1u << 30))
       return bad("BODY_LIMIT", "must be bytes, 1024 to 1073741824");
   }
+  if (auto v = get("GATEWAY_BODY_LIMIT")) {
+    if (!parse_int(*v, c.gateway_body_limit) || c.gateway_body_limit < 1024 ||
+        c.gateway_body_limit > (std::uint64_t{1} << 40))
+      return bad("GATEWAY_BODY_LIMIT", "must be bytes, 1024 to 1099511627776");
+  }
   for (auto [k, out] : {std::pair<const char*, std::int64_t*>{"RATE_LIMIT_IP_MAX", &c.ip_limit.max},
                         {"RATE_LIMIT_USER_MAX", &c.user_limit.max}}) {
     if (auto v = get(k)) {

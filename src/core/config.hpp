@@ -36,6 +36,7 @@ struct Config {
   std::chrono::milliseconds db_statement_timeout{5000};
   std::chrono::milliseconds redis_timeout{50};
   std::size_t body_limit = 1024 * 1024;
+  std::uint64_t gateway_body_limit = 100ull * 1024 * 1024;  // /gw/ request bodies (streamed above 1 MiB)
   std::size_t header_limit = 16 * 1024;
   std::chrono::milliseconds read_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};

@@ -50,10 +50,9 @@ bool listed(const std::vector<std::string>& names, std::string_view name) {
 
 bool drop_request_header(std::string_view name) {
   static constexpr std::string_view kDrop[] = {
-      "connection", "keep-alive",        "proxy-connection", "te",
-      "trailer",    "transfer-encoding", "upgrade",          "proxy-authorization",
-      "host",       "content-length",    "authorization",    "x-api-key",
-      "cookie",     "forwarded"};
+      "connection",        "keep-alive",    "proxy-connection",    "te",     "trailer",
+      "transfer-encoding", "upgrade",       "proxy-authorization", "expect", "host",
+      "content-length",    "authorization", "x-api-key",           "cookie", "forwarded"};
   for (auto d : kDrop) {
     if (name == d) return true;
   }
@@ -136,14 +135,16 @@ void rate_headers(Response& res, const verify::Decision& d) {
 }
 
 // The built-in demo upstream (`internal://echo`): what the upstream would have received.
-Response echo(const Request& req, const http::Headers& forwarded, const std::string& path) {
+Response echo(const Request& req, const http::Headers& forwarded, const std::string& path, std::uint64_t streamed) {
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [k, v] : forwarded) headers[k] = v;
   nlohmann::json body = {{"method", req.method},
                          {"path", path},
                          {"query", req.query},
                          {"headers", headers},
-                         {"body", http::valid_utf8(req.body) ? req.body : std::string("<binary>")},
+                         {"body", req.body_stream              ? "<" + std::to_string(streamed) + " bytes, streamed>"
+                                  : http::valid_utf8(req.body) ? req.body
+                                                               : std::string("<binary>")},
                          {"receivedAt", format_rfc3339_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                               std::chrono::system_clock::now().time_since_epoch())
                                                               .count())}};
@@ -322,7 +323,19 @@ void register_routes(http::Router& router, GatewayDeps given) {
     // answer of unknown length it is the part read before the answer started (the buffer, 1 MiB).
     std::int64_t response_bytes = -1;
     if (endpoint->upstream_url == "internal://echo") {
-      res = echo(req, forwarded, path);
+      std::uint64_t streamed = 0;
+      bool failed = false;
+      while (req.body_stream) {  // a large body: read (and counted), not shown
+        auto piece = co_await req.body_stream->next();
+        if (!piece) {
+          failed = true;
+          res = http::problem(piece.error(), req.request_id);
+          break;
+        }
+        if (piece.value().empty()) break;
+        streamed += piece.value().size();
+      }
+      if (!failed) res = echo(req, forwarded, path, streamed);
       proxied("ok").inc();
     } else {
       auto upstream = http::parse_upstream(endpoint->upstream_url);
@@ -338,6 +351,8 @@ void register_routes(http::Router& router, GatewayDeps given) {
         if (!req.query.empty()) out.target += "?" + req.query;
         out.headers = std::move(forwarded);
         out.body = req.body;
+        out.body_stream = req.body_stream;
+        out.body_length = req.body_length;
         out.timeout = std::chrono::milliseconds(endpoint->timeout_ms);
         auto answer = co_await http::send(upstream.value(), out);
         if (!answer) {
@@ -347,6 +362,9 @@ void register_routes(http::Router& router, GatewayDeps given) {
                     {{"endpoint", endpoint->pattern}, {"error", answer.error().detail}, {"requestId", req.request_id}});
           Error e = Error::coded(ErrorCode::BadGateway, "UPSTREAM_UNAVAILABLE", "The upstream could not be reached.");
           if (timeout) e = Error::coded(ErrorCode::Timeout, "UPSTREAM_TIMEOUT", "The upstream did not answer in time.");
+          // A streamed request body that failed on the caller's side (too large, cut short) is the caller's error.
+          const auto code = answer.error().code;
+          if (code == ErrorCode::PayloadTooLarge || code == ErrorCode::BadRequest) e = answer.error();
           res = http::problem(e, req.request_id);
           // The call did not happen: the organization is not charged for it (recorded with cost 0).
           co_await deps->verify.refund(decision);
@@ -375,6 +393,7 @@ void register_routes(http::Router& router, GatewayDeps given) {
       outcome.api_endpoint_id = endpoint->id;
       outcome.status_code = res.status;
       outcome.request_bytes = static_cast<std::int64_t>(req.body.size());
+      if (req.body_stream) outcome.request_bytes = static_cast<std::int64_t>(req.body_stream->transferred());
       outcome.response_bytes = static_cast<std::int64_t>(res.body.size());
       if (response_bytes >= 0) outcome.response_bytes = response_bytes;
       // Spooled before the answer is written: a delivered response is always metered.

@@ -2,12 +2,14 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
+#include <cstdio>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -72,6 +74,23 @@ Task<void> write_request(Conn& c, bhttp::request<bhttp::string_body>& r, boost::
     co_await bhttp::async_write(*c.tls, r, asio::redirect_error(asio::use_awaitable, ec));
   } else {
     co_await bhttp::async_write(*c.tcp, r, asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+Task<void> write_head(Conn& c, bhttp::request<bhttp::empty_body>& r, boost::system::error_code& ec) {
+  bhttp::request_serializer<bhttp::empty_body> sr(r);
+  if (c.tls) {
+    co_await bhttp::async_write_header(*c.tls, sr, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await bhttp::async_write_header(*c.tcp, sr, asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+Task<void> write_raw(Conn& c, const std::array<asio::const_buffer, 3>& buffers, boost::system::error_code& ec) {
+  if (c.tls) {
+    co_await asio::async_write(*c.tls, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await asio::async_write(*c.tcp, buffers, asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 
@@ -183,6 +202,51 @@ Task<Result<std::unique_ptr<Conn>>> dial(const Upstream& u, const ClientRequest&
   }
   co_return c;
 }
+// Head, then the body piece by piece from its stream (chunked when the length is unknown).
+Task<Result<bool>> send_streamed(Conn& c, const Upstream& u, const ClientRequest& req, const std::string& host) {
+  bhttp::request<bhttp::empty_body> r;
+  r.version(11);
+  r.method_string(req.method);
+  r.target(u.base_path + req.target);
+  for (const auto& [name, value] : req.headers) r.insert(name, value);
+  r.set(bhttp::field::host, host);
+  r.keep_alive(true);
+  const bool chunked = !req.body_length;
+  if (chunked) {
+    r.set(bhttp::field::transfer_encoding, "chunked");
+  } else {
+    r.set(bhttp::field::content_length, std::to_string(*req.body_length));
+  }
+  boost::system::error_code ec;
+  c.lowest().expires_after(req.timeout);
+  co_await write_head(c, r, ec);
+  if (ec) co_return failure(ec);
+  std::uint64_t sent = 0;
+  while (true) {
+    auto piece = co_await req.body_stream->next();
+    if (!piece) co_return piece.error();  // the caller's body failed: the upstream connection is dropped
+    const std::string& data = piece.value();
+    if (!chunked && sent + data.size() > *req.body_length)
+      co_return Error::of(ErrorCode::BadRequest, "The request body is longer than its Content-Length.");
+    std::string frame;
+    if (chunked) {
+      char size[24];
+      const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      frame.assign(size, static_cast<std::size_t>(n));
+    }
+    const bool last = data.empty();
+    std::string trailer;
+    if (chunked) trailer = "\r\n";
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(frame), asio::buffer(data), asio::buffer(trailer)};
+    if (!chunked && last) break;
+    c.lowest().expires_after(req.timeout);
+    co_await write_raw(c, buffers, ec);
+    if (ec) co_return failure(ec);
+    sent += data.size();
+    if (last) break;
+  }
+  co_return true;
+}
 }  // namespace
 
 Status configure_client(const ClientOptions& options) {
@@ -232,26 +296,26 @@ Result<Upstream> parse_upstream(std::string_view url) {
 
 Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
   const std::string key = pool_key(u);
-  bhttp::request<bhttp::string_body> r;
-  r.version(11);
-  r.method_string(req.method);
-  r.target(u.base_path + req.target);
-  for (const auto& [name, value] : req.headers) r.insert(name, value);
   const bool default_port = u.port == (u.tls ? 443 : 80);
-  if (default_port) {
-    r.set(bhttp::field::host, u.host);
-  } else {
-    r.set(bhttp::field::host, u.host + ":" + std::to_string(u.port));
+  std::string host = u.host;
+  if (!default_port) host += ":" + std::to_string(u.port);
+  bhttp::request<bhttp::string_body> r;
+  if (!req.body_stream) {
+    r.version(11);
+    r.method_string(req.method);
+    r.target(u.base_path + req.target);
+    for (const auto& [name, value] : req.headers) r.insert(name, value);
+    r.set(bhttp::field::host, host);
+    r.keep_alive(true);
+    r.body() = req.body;
+    r.prepare_payload();
   }
-  r.keep_alive(true);
-  r.body() = req.body;
-  r.prepare_payload();
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto x = std::make_unique<Exchange>();
     x->key = key;
     x->timeout = req.timeout;
     auto& idle = t_idle[key];
-    const bool reused = attempt == 0 && !idle.empty();
+    const bool reused = attempt == 0 && !idle.empty() && !req.body_stream;
     if (reused) {
       x->conn = std::move(idle.back());
       idle.pop_back();
@@ -261,9 +325,15 @@ Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
       x->conn = std::move(dialed.value());
     }
     boost::system::error_code ec;
-    x->conn->lowest().expires_after(req.timeout);
-    co_await write_request(*x->conn, r, ec);
+    if (req.body_stream) {
+      auto sent = co_await send_streamed(*x->conn, u, req, host);
+      if (!sent) co_return sent.error();
+    } else {
+      x->conn->lowest().expires_after(req.timeout);
+      co_await write_request(*x->conn, r, ec);
+    }
     if (!ec) {
+      x->conn->lowest().expires_after(req.timeout);
       x->parser->header_limit(64 * 1024);
       // Larger answers stream; there is no total cap. Not boost::none: Beast 1.74 compares a Content-Length with
       // the optional itself, and any length is "greater" than none.

@@ -33,6 +33,10 @@ struct ClientRequest {
   std::string method, target;  // target: path + query, appended to the upstream's base path
   Headers headers;             // forwarded as they are (the caller filters)
   std::string body;
+  // Instead of `body`: a large body passed on while it is read (sent with its length when known, else chunked;
+  // always on a fresh connection, and never retried, since it cannot be read twice).
+  std::shared_ptr<BodyStream> body_stream;
+  std::optional<std::uint64_t> body_length;
   // Covers connect, TLS handshake, writing and the answer's head; then each wait for more of a streamed body.
   std::chrono::milliseconds timeout{30000};
   // Answers up to this size are read whole (exact size known before anything is sent on); larger ones stream.

@@ -19,6 +19,18 @@ using Headers = std::vector<std::pair<std::string, std::string>>;  // names lowe
 
 bool iequals(std::string_view a, std::string_view b);
 
+// A body passed on while it is read: a proxied answer larger than the gateway buffers, or a large request body
+// on its way to an upstream.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece; an empty string at the end. An error ends the response early (the connection is closed,
+  // which tells the client the body is incomplete).
+  virtual Task<Result<std::string>> next() = 0;
+  // Bytes handed out so far.
+  virtual std::uint64_t transferred() const { return 0; }
+};
+
 struct Request {
   std::string method;  // upper-case token, e.g. "GET"
   std::string target;  // raw request-target
@@ -35,20 +47,14 @@ struct Request {
   std::string account_id;  // active organization, when known
   std::string role;        // USER / ADMIN, when authenticated
   std::string session_id;  // sid claim of the access token, when authenticated
+  // Set instead of `body` for a large gateway request body (the handler reads it while proxying).
+  std::shared_ptr<BodyStream> body_stream;
+  std::optional<std::uint64_t> body_length;  // its Content-Length, when declared
   bool keep_alive = true;
 
   const std::string* header(std::string_view name) const;
   std::string_view param(std::string_view name) const;
   std::optional<std::string> query_param(std::string_view name) const;
-};
-
-// The rest of a body that is written while it is read (a proxied answer larger than the gateway buffers).
-class BodyStream {
- public:
-  virtual ~BodyStream() = default;
-  // The next piece; an empty string at the end. An error ends the response early (the connection is closed,
-  // which tells the client the body is incomplete).
-  virtual Task<Result<std::string>> next() = 0;
 };
 
 struct Response {

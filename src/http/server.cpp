@@ -162,6 +162,74 @@ Task<void> Server::Impl::write(beast::tcp_stream& stream, Response res, bool hea
   co_await asio::async_write(stream, last, asio::redirect_error(asio::use_awaitable, ec));
 }
 
+namespace {
+constexpr std::uint64_t kStreamRequestAbove = 1024 * 1024;
+
+// The body of a large gateway request, read from the connection while the handler proxies it. Lives in the
+// session's frame; the handler finishes before the session goes on.
+class SocketBody final : public BodyStream {
+ public:
+  SocketBody(beast::tcp_stream& s, beast::flat_buffer& b, bhttp::request_parser<bhttp::buffer_body>& p,
+             std::chrono::milliseconds timeout, bool expect_continue)
+      : s_(s), b_(b), p_(p), timeout_(timeout), expect_continue_(expect_continue) {}
+
+  Task<Result<std::string>> next() override {
+    std::string piece;
+    boost::system::error_code ec;
+    if (expect_continue_) {
+      // The client waits for this before sending a body it announced with `Expect: 100-continue`.
+      expect_continue_ = false;
+      s_.expires_after(timeout_);
+      static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(s_, asio::buffer(kContinue, sizeof kContinue - 1),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return Error::of(ErrorCode::BadRequest, "the client went away");
+    }
+    while (piece.empty() && !p_.is_done()) {
+      constexpr std::size_t kPiece = 64 * 1024;
+      piece.resize(kPiece);
+      p_.get().body().data = piece.data();
+      p_.get().body().size = kPiece;
+      s_.expires_after(timeout_);
+      co_await bhttp::async_read_some(s_, b_, p_, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == bhttp::error::need_buffer) ec = {};
+      piece.resize(kPiece - p_.get().body().size);
+      if (ec == bhttp::error::body_limit)
+        co_return Error::of(ErrorCode::PayloadTooLarge, "The request body is larger than allowed.");
+      if (ec) co_return Error::of(ErrorCode::BadRequest, "The request body could not be read: " + ec.message());
+    }
+    transferred_ += piece.size();
+    co_return piece;
+  }
+  std::uint64_t transferred() const override { return transferred_; }
+  bool finished() const { return p_.is_done(); }
+
+ private:
+  beast::tcp_stream& s_;
+  beast::flat_buffer& b_;
+  bhttp::request_parser<bhttp::buffer_body>& p_;
+  std::chrono::milliseconds timeout_;
+  bool expect_continue_;
+  std::uint64_t transferred_ = 0;
+};
+
+Request head_request(const bhttp::request_parser<bhttp::string_body>& parser, const std::string& peer) {
+  Request req;
+  req.method = parser.is_header_done() ? std::string(parser.get().method_string()) : "UNKNOWN";
+  if (parser.is_header_done()) {
+    req.target = std::string(parser.get().target());
+    req.path = req.target.substr(0, req.target.find('?'));
+    for (const auto& f : parser.get()) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+  }
+  req.peer_ip = peer;
+  return req;
+}
+}  // namespace
+
 Task<void> Server::Impl::session(tcp::socket socket) {
   boost::system::error_code ec;
   std::string peer;
@@ -177,30 +245,41 @@ Task<void> Server::Impl::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   bool first = true;
+  const std::uint64_t header_body_limit = std::max<std::uint64_t>(cfg.body_limit, cfg.gateway_body_limit);
   while (true) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(cfg.header_limit));
-    parser.body_limit(cfg.body_limit);
+    // The head is read first with the larger of the two limits; the route then decides which applies.
+    parser.body_limit(header_body_limit);
     if (first) stream.expires_after(cfg.read_timeout);
     first = false;
-    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == bhttp::error::end_of_stream) break;
-    if (ec) {
-      // Malformed or oversize input still gets a problem document before the connection closes.
-      if (auto err = parse_error(ec)) {
-        Request req;
-        req.method = parser.is_header_done() ? std::string(parser.get().method_string()) : "UNKNOWN";
-        if (parser.is_header_done()) {
-          req.target = std::string(parser.get().target());
-          req.path = req.target.substr(0, req.target.find('?'));
-          for (const auto& f : parser.get()) {
-            std::string name(f.name_string());
-            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            req.headers.emplace_back(std::move(name), std::string(f.value()));
-          }
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    std::optional<Error> refused;
+    std::unique_ptr<bhttp::request_parser<bhttp::buffer_body>> streaming;
+    if (!ec) {
+      const auto target = parser.get().target();
+      const bool gateway = target.size() >= 4 && target.substr(0, 4) == "/gw/";
+      const auto length = parser.content_length();
+      if (!gateway && length && *length > cfg.body_limit) {
+        refused = Error::of(ErrorCode::PayloadTooLarge, "The request body is larger than allowed.");
+      } else if (gateway && (parser.chunked() || (length && *length > kStreamRequestAbove))) {
+        streaming = std::make_unique<bhttp::request_parser<bhttp::buffer_body>>(std::move(parser));
+        streaming->body_limit(cfg.gateway_body_limit);
+      } else {
+        // Not set after body bytes were parsed (none are yet): Beast leaves that undefined.
+        parser.body_limit(gateway ? cfg.gateway_body_limit : cfg.body_limit);
+        if (!parser.is_done()) {
+          co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         }
-        req.peer_ip = peer;
-        Response res = pipeline.reject(req, *err);
+      }
+    }
+    if (ec == bhttp::error::end_of_stream) break;
+    if (ec && !refused) refused = parse_error(ec);
+    if (ec || refused) {
+      // Malformed or oversize input still gets a problem document before the connection closes.
+      if (refused) {
+        Request req = head_request(parser, peer);
+        Response res = pipeline.reject(req, *refused);
         stream.expires_after(std::chrono::seconds(5));
         boost::system::error_code wec;
         co_await write(stream, std::move(res), false, false, 11, wec);
@@ -217,17 +296,57 @@ Task<void> Server::Impl::session(tcp::socket socket) {
       }
       break;
     }
-    auto& msg = parser.get();
-    Request req = to_request(msg, peer);
+    Request req;
+    unsigned version = 11;
+    std::shared_ptr<SocketBody> body;
+    if (streaming) {
+      auto& msg = streaming->get();
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      auto q = req.target.find('?');
+      req.path = req.target.substr(0, q);
+      if (q != std::string::npos) req.query = req.target.substr(q + 1);
+      bool expect_continue = false;
+      for (const auto& f : msg) {
+        std::string name(f.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const std::string_view value(f.value().data(), f.value().size());
+        if (name == "expect" && iequals(value, "100-continue")) expect_continue = true;
+        req.headers.emplace_back(std::move(name), std::string(f.value()));
+      }
+      req.peer_ip = peer;
+      req.keep_alive = msg.keep_alive();
+      if (auto len = streaming->content_length()) req.body_length = *len;
+      version = msg.version();
+      body = std::make_shared<SocketBody>(stream, buffer, *streaming, cfg.read_timeout, expect_continue);
+      req.body_stream = body;
+    } else {
+      req = to_request(parser.get(), peer);
+      version = parser.get().version();
+    }
     owner.in_flight_.fetch_add(1);
     stream.expires_never();
     Response res = co_await pipeline.handle(req);
     bool keep_alive = req.keep_alive && !owner.draining_.load();
-    if (res.stream && !res.stream_length && msg.version() == 10) keep_alive = false;  // close-delimited body
+    // A request body left unread (the call was refused before it was proxied): the connection cannot be reused.
+    if (body && !body->finished()) keep_alive = false;
+    if (res.stream && !res.stream_length && version == 10) keep_alive = false;  // close-delimited body
     // One deadline covers writing this response and waiting for the next request (a timer update per request).
     stream.expires_after(cfg.idle_timeout);
-    co_await write(stream, std::move(res), req.method == "HEAD", keep_alive, msg.version(), ec);
+    co_await write(stream, std::move(res), req.method == "HEAD", keep_alive, version, ec);
     owner.in_flight_.fetch_sub(1);
+    if (body && !body->finished() && !ec) {
+      // Drain what the client is still sending (bounded) so closing does not reset the connection under the
+      // answer it is about to read.
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream.expires_after(std::chrono::seconds(2));
+      std::size_t drained = 0;
+      char sink[16384];
+      while (!ec && drained < 64 * 1024 * 1024) {
+        drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+      }
+      break;
+    }
     if (ec || !keep_alive) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

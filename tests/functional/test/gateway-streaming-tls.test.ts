@@ -80,8 +80,59 @@ function stream(
   });
 }
 
+/** POST through the gateway with node:http: the pieces in order (chunked unless `length`), optionally pausing. */
+function upload(
+  base: string,
+  path: string,
+  key: string | undefined,
+  pieces: Buffer[],
+  opts: { length?: number; beforeLast?: Promise<unknown>; expectContinue?: boolean } = {},
+): Promise<{ status: number; json: any; text: string; error?: string; continued: boolean; rid?: string }> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (key) headers['x-api-key'] = key;
+    if (opts.length !== undefined) headers['content-length'] = String(opts.length);
+    if (opts.expectContinue) headers.expect = '100-continue';
+    let continued = false;
+    const req = http.request(`${base}/gw${path}`, { method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: any;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, json, text, continued, rid: res.headers['x-request-id'] as string | undefined });
+      });
+    });
+    req.on('error', (e) => resolve({ status: 0, json: undefined, text: '', error: e.message, continued }));
+    req.setTimeout(20_000, () => req.destroy(new Error('client timeout')));
+    const send = async () => {
+      for (let i = 0; i < pieces.length; i++) {
+        if (i === pieces.length - 1 && opts.beforeLast) await opts.beforeLast;
+        if (!req.write(pieces[i])) await new Promise((r) => req.once('drain', r));
+      }
+      req.end();
+    };
+    if (opts.expectContinue) {
+      req.on('continue', () => {
+        continued = true;
+        void send();
+      });
+      req.flushHeaders();
+    } else {
+      void send();
+    }
+  });
+}
+
+const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
 describe('/gw/{path} https upstreams and streamed answers', () => {
-  const server = useServer({ ...GW_ENV, UPSTREAM_CA_FILE: fixture('ca.pem') });
+  const server = useServer({ ...GW_ENV, UPSTREAM_CA_FILE: fixture('ca.pem'), GATEWAY_BODY_LIMIT: String(8 * MiB) });
   const untrusting = useServer(GW_ENV); // no UPSTREAM_CA_FILE: the test CA is unknown to it
   printLogsOnFailure();
 
@@ -94,6 +145,7 @@ describe('/gw/{path} https upstreams and streamed answers', () => {
   let otherSecret: string;
   const big = pattern(5 * MiB, 7);
   let release: (() => void) | undefined;
+  let uploadSeen: (() => void) | undefined;
   let released = false;
 
   beforeAll(async () => {
@@ -137,6 +189,21 @@ describe('/gw/{path} https upstreams and streamed answers', () => {
         } else if (p.startsWith('/cut')) {
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(big.length) });
           res.write(big.subarray(0, 2 * MiB), () => setTimeout(() => res.socket?.destroy(), 50));
+        } else if (p.startsWith('/upload')) {
+          const h = crypto.createHash('sha256');
+          let n = 0;
+          req.on('data', (c: Buffer) => {
+            h.update(c);
+            n += c.length;
+            if (n >= 1.2 * MiB && uploadSeen) {
+              uploadSeen();
+              uploadSeen = undefined;
+            }
+          });
+          req.on('end', () => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ bytes: n, sha256: h.digest('hex'), te: req.headers['transfer-encoding'] ?? null, cl: req.headers['content-length'] ?? null, expect: req.headers.expect ?? null }));
+          });
         } else if (p.startsWith('/head')) {
           res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
           res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(100));
@@ -173,7 +240,7 @@ describe('/gw/{path} https upstreams and streamed answers', () => {
   async function usageRow(requestId: string): Promise<any> {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const r = await dbQuery(server(), 'SELECT status_code, response_bytes::text AS bytes, cost::text AS cost FROM usage_events WHERE request_id = $1', [requestId]);
+      const r = await dbQuery(server(), 'SELECT status_code, response_bytes::text AS bytes, request_bytes::text, cost::text AS cost FROM usage_events WHERE request_id = $1', [requestId]);
       if (r.rows.length > 0 || Date.now() > deadline) {
         expect(r.rows.length, `one usage row for ${requestId}`).toBe(1);
         return r.rows[0];
@@ -219,7 +286,7 @@ describe('/gw/{path} https upstreams and streamed answers', () => {
       expect(r.complete).toBe(true);
       expect(crypto.createHash('sha256').update(r.body).digest('hex')).toBe(crypto.createHash('sha256').update(big).digest('hex'));
       const row = await usageRow(String(r.headers['x-request-id']));
-      expect(row).toEqual({ status_code: 200, bytes: String(big.length), cost: '1' });
+      expect(row).toEqual({ status_code: 200, bytes: String(big.length), request_bytes: '0', cost: '1' });
     });
 
     it('200: a chunked answer of unknown length is passed on chunked', async () => {
@@ -259,6 +326,83 @@ describe('/gw/{path} https upstreams and streamed answers', () => {
       const r = await gw(server(), 'HEAD', '/big/head', { key: secret, timeoutMs: 5000 });
       expect(r.status).toBe(200);
       expect(r.text).toBe('');
+    });
+  });
+
+  describe('streamed request bodies', () => {
+    const body = pattern(5 * MiB, 3);
+    const slices = (b: Buffer, n: number) => Array.from({ length: n }, (_, i) => b.subarray((i * b.length) / n, ((i + 1) * b.length) / n));
+
+    it('200: 5 MiB with a Content-Length reach the upstream whole, with that length; metered with those bytes', async () => {
+      const r = await upload(server().baseUrl, '/big/upload', secret, slices(body, 20), { length: body.length });
+      expect(r.error).toBeUndefined();
+      expect(r.status, r.text).toBe(200);
+      expect(r.json).toEqual({ bytes: body.length, sha256: sha(body), te: null, cl: String(body.length), expect: null });
+      const row = await usageRow(r.rid!);
+      expect(row.request_bytes).toBe(String(body.length));
+    });
+
+    it('200: a chunked body of unknown length is passed on chunked', async () => {
+      const part = body.subarray(0, 3 * MiB);
+      const r = await upload(server().baseUrl, '/big/upload', secret, slices(part, 12));
+      expect(r.status, r.text).toBe(200);
+      expect(r.json).toMatchObject({ bytes: part.length, sha256: sha(part), te: 'chunked', cl: null });
+    });
+
+    it('200: the upstream receives the first bytes while the caller is still sending', async () => {
+      let seen = false;
+      const upstreamHasSome = new Promise<void>((resolve) => {
+        uploadSeen = () => {
+          seen = true;
+          resolve();
+        };
+        setTimeout(resolve, 8000);
+      });
+      const part = body.subarray(0, 2 * MiB);
+      const r = await upload(server().baseUrl, '/big/upload', secret, [part.subarray(0, 1.5 * MiB), part.subarray(1.5 * MiB)], {
+        length: part.length,
+        beforeLast: upstreamHasSome,
+      });
+      expect(seen, 'the upstream had 1.2 MiB before the caller sent the rest').toBe(true);
+      expect(r.json).toMatchObject({ bytes: part.length, sha256: sha(part) });
+    });
+
+    it('200: Expect: 100-continue is answered by the gateway and not passed upstream', async () => {
+      const part = body.subarray(0, 2 * MiB);
+      const r = await upload(server().baseUrl, '/big/upload', secret, slices(part, 4), { length: part.length, expectContinue: true });
+      expect(r.continued).toBe(true);
+      expect(r.status, r.text).toBe(200);
+      expect(r.json).toMatchObject({ bytes: part.length, expect: null });
+    });
+
+    it('413 PAYLOAD_TOO_LARGE: a declared length above GATEWAY_BODY_LIMIT (8 MiB here), before anything is proxied', async () => {
+      const r = await upload(server().baseUrl, '/big/upload', secret, [Buffer.alloc(1024)], { length: 9 * MiB, expectContinue: true });
+      expect(r.status).toBe(413);
+      expect(r.json.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(r.continued).toBe(false);
+    });
+
+    it('413 PAYLOAD_TOO_LARGE: a chunked body that grows past the limit', async () => {
+      const r = await upload(server().baseUrl, '/big/upload', secret, slices(pattern(9 * MiB, 1), 36));
+      // Either the 413 arrives or, if the client was still writing when the gateway closed, the connection ends.
+      if (r.status !== 0) {
+        expect(r.status).toBe(413);
+        expect(r.json.code).toBe('PAYLOAD_TOO_LARGE');
+      }
+      expectGwOk(await gw(server(), 'GET', '/big/head', { key: secret }));
+    });
+
+    it('401: a large body without a key is refused and the caller still reads the answer', async () => {
+      const r = await upload(server().baseUrl, '/big/upload', undefined, slices(body.subarray(0, 3 * MiB), 6), { length: 3 * MiB });
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe(401);
+      expect(r.json.code).toBe('API_KEY_REQUIRED');
+    });
+
+    it('200: through internal://echo a large body is read and counted, not shown', async () => {
+      const r = await upload(server().baseUrl, '/echo/big', secret, slices(body.subarray(0, 2 * MiB), 4), { length: 2 * MiB });
+      expect(r.status, r.text).toBe(200);
+      expect(r.json.body).toBe(`<${2 * MiB} bytes, streamed>`);
     });
   });
 
