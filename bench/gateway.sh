@@ -3,7 +3,7 @@
 #
 # The gateway against nginx, same machine, same upstream (the bare Beast "hello" server), and writes the
 # "gateway" section of bench/RESULTS.md. (a) wrk → Tollgate /gw/hello → upstream, metered with a valid key;
-# (b) wrk → nginx proxy_pass (keep-alive upstream) → upstream; (c) wrk → upstream directly.
+# (b) wrk → nginx proxy_pass (keep-alive upstream) → upstream; (c) wrk → upstream directly; (d) Tollgate /gw/echo.
 # Target (issue 4): gateway >= 80 % of nginx's req/s with <= 1 ms added p99.
 # Needs BENCH_DATABASE_URL and nginx (installed with apt-get when missing). Knobs: BENCH_DURATION (10s),
 # BENCH_CONNECTIONS (32), BENCH_THREADS (server threads, default cores), BENCH_WRK_THREADS (2).
@@ -103,9 +103,12 @@ to_ms() { python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2]) if v.endswi
 read -r _ d_rps d_p99 < <(measure direct "http://127.0.0.1:$up_port/")
 read -r _ n_rps n_p99 < <(measure nginx "http://127.0.0.1:$ng_port/")
 read -r _ g_rps g_p99 < <(measure gateway "$base/gw/hello" "X-API-Key: $secret")
+# The built-in demo upstream (seeded `* /echo/*` → internal://echo): the decision engine and metering without a
+# proxy hop; informational (its answer is a JSON document built per call, not the upstream's 16 bytes).
+read -r _ e_rps e_p99 < <(measure echo "$base/gw/echo/bench" "X-API-Key: $secret")
 pct=$(python3 -c "print(round(100*$g_rps/$n_rps))")
 added=$(python3 -c "print(round($(to_ms "$g_p99") - $(to_ms "$n_p99"), 2))")
-echo "direct $d_rps req/s p99 $d_p99; nginx $n_rps p99 $n_p99; gateway $g_rps p99 $g_p99 ($pct % of nginx, p99 +$added ms)"
+echo "direct $d_rps req/s p99 $d_p99; nginx $n_rps p99 $n_p99; gateway $g_rps p99 $g_p99 ($pct % of nginx, p99 +$added ms); echo $e_rps p99 $e_p99"
 verdict=PASS
 python3 -c "import sys; sys.exit(0 if $pct >= 80 and $added <= 1 else 1)" || verdict=FAIL
 section=$(cat <<MD
@@ -121,6 +124,7 @@ quota, spool write, proxy over a pooled keep-alive connection.
 | upstream directly | $d_rps | $d_p99 |
 | nginx proxy_pass (keepalive 64) | $n_rps | $n_p99 |
 | Tollgate /gw/hello | $g_rps | $g_p99 |
+| Tollgate /gw/echo (built-in upstream, informational) | $e_rps | $e_p99 |
 
 Gateway: $pct % of nginx's req/s, p99 +$added ms. Target: >= 80 % and <= +1 ms. Verdict: $verdict.
 <!-- gateway:end -->
