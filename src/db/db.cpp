@@ -114,16 +114,20 @@ Task<bool> Connection::wait(bool write, Clock::time_point deadline) {
   return wait_on(sd_, write, deadline);
 }
 
-Task<Result<Rows>> Connection::collect(Clock::time_point deadline, const char* name) {
-  // Flush the outgoing query, then read until libpq has every result.
+Task<Status> Connection::flush(Clock::time_point deadline) {
   while (true) {
     int f = PQflush(conn_);
-    if (f == 0) break;
+    if (f == 0) co_return ok_status();
     if (f < 0 || !co_await wait(true, deadline)) {
       broken_ = true;
       co_return map_error(nullptr, conn_);
     }
   }
+}
+
+Task<Result<Rows>> Connection::collect(Clock::time_point deadline, const char* name) {
+  // Flush the outgoing query, then read until libpq has every result.
+  if (auto flushed = co_await flush(deadline); !flushed) co_return flushed.error();
   Rows last;
   std::optional<Error> err;
   while (true) {
@@ -184,14 +188,7 @@ Task<Result<Rows>> Connection::copy_in(const char* copy_sql, std::string_view da
     co_return map_error(nullptr, conn_);
   }
   // The first result is PGRES_COPY_IN once the server accepts the statement; anything else is its error.
-  while (true) {
-    int f = PQflush(conn_);
-    if (f == 0) break;
-    if (f < 0 || !co_await wait(true, deadline)) {
-      broken_ = true;
-      co_return map_error(nullptr, conn_);
-    }
-  }
+  if (auto flushed = co_await flush(deadline); !flushed) co_return flushed.error();
   while (PQisBusy(conn_)) {
     if (!co_await wait(false, deadline) || !PQconsumeInput(conn_)) {
       broken_ = true;

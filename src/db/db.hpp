@@ -79,6 +79,8 @@ class Connection {
 
  private:
   Task<Result<Rows>> collect(std::chrono::steady_clock::time_point deadline, const char* name);
+  // Sends what libpq has buffered (non-blocking mode), waiting for the socket as needed.
+  Task<Status> flush(std::chrono::steady_clock::time_point deadline);
   Task<bool> wait(bool write, std::chrono::steady_clock::time_point deadline);
   PGconn* conn_;
   asio::posix::stream_descriptor sd_;

@@ -202,15 +202,20 @@ Task<Result<std::unique_ptr<Conn>>> dial(const Upstream& u, const ClientRequest&
   }
   co_return c;
 }
-// Head, then the body piece by piece from its stream (chunked when the length is unknown).
-Task<Result<bool>> send_streamed(Conn& c, const Upstream& u, const ClientRequest& req, const std::string& host) {
-  bhttp::request<bhttp::empty_body> r;
+template <class Body>
+void fill_head(bhttp::request<Body>& r, const Upstream& u, const ClientRequest& req, const std::string& host) {
   r.version(11);
   r.method_string(req.method);
   r.target(u.base_path + req.target);
   for (const auto& [name, value] : req.headers) r.insert(name, value);
   r.set(bhttp::field::host, host);
   r.keep_alive(true);
+}
+
+// Head, then the body piece by piece from its stream (chunked when the length is unknown).
+Task<Result<bool>> send_streamed(Conn& c, const Upstream& u, const ClientRequest& req, const std::string& host) {
+  bhttp::request<bhttp::empty_body> r;
+  fill_head(r, u, req, host);
   const bool chunked = !req.body_length;
   if (chunked) {
     r.set(bhttp::field::transfer_encoding, "chunked");
@@ -301,12 +306,7 @@ Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
   if (!default_port) host += ":" + std::to_string(u.port);
   bhttp::request<bhttp::string_body> r;
   if (!req.body_stream) {
-    r.version(11);
-    r.method_string(req.method);
-    r.target(u.base_path + req.target);
-    for (const auto& [name, value] : req.headers) r.insert(name, value);
-    r.set(bhttp::field::host, host);
-    r.keep_alive(true);
+    fill_head(r, u, req, host);
     r.body() = req.body;
     r.prepare_payload();
   }
