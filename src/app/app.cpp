@@ -16,6 +16,7 @@
 #include "accounts/password.hpp"
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
+#include "billing/webhook_service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/embedded.hpp"
@@ -285,6 +286,9 @@ int cmd_serve(const Config& cfg) {
   gateway::Catalog catalog(database);
   const gateway::GatewayDeps gateway_deps{catalog, verify_service, limiter, cfg.key_rate_window};
   deps.gateway = &gateway_deps;
+  billing::BillingRepository billing_repo(database);
+  billing::WebhookService webhooks(billing_repo, cfg.stripe_webhook_secrets, clock);
+  deps.webhooks = &webhooks;
   register_routes(router, deps);
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});

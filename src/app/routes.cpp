@@ -2,11 +2,12 @@
 
 #include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
+#include "billing/webhook_service.hpp"
 #include "gateway/gateway.hpp"
 #include "keys/key_handlers.hpp"
+#include "ops/ops_handlers.hpp"
 #include "usage/usage_handlers.hpp"
 #include "verify/verify_service.hpp"
-#include "ops/ops_handlers.hpp"
 
 namespace tg::app {
 
@@ -21,6 +22,7 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.verify) verify::register_routes(router, *deps.verify);
   if (deps.usage && deps.clock) usage::register_routes(router, *deps.usage, *deps.clock);
   if (deps.gateway) gateway::register_routes(router, *deps.gateway);
+  if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
 }
 
 }  // namespace tg::app

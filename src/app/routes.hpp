@@ -20,6 +20,9 @@ class UsageRepository;
 namespace tg::gateway {
 struct GatewayDeps;
 }
+namespace tg::billing {
+class WebhookService;
+}
 
 namespace tg::app {
 
@@ -33,6 +36,7 @@ struct RouteDeps {
   usage::UsageRepository* usage = nullptr;
   const Clock* clock = nullptr;
   const gateway::GatewayDeps* gateway = nullptr;
+  billing::WebhookService* webhooks = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

@@ -1,4 +1,5 @@
 #include "app/routes.hpp"
+#include "billing/webhook_service.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +7,12 @@
 
 #include <boost/asio/thread_pool.hpp>
 #include "auth/auth_service.hpp"
+#include "core/embedded.hpp"
 #include "gateway/gateway.hpp"
 #include "keys/key_repository.hpp"
 #include "ratelimit/memory_limiter.hpp"
 #include "usage/usage_handlers.hpp"
 #include "verify/verify_service.hpp"
-#include "core/embedded.hpp"
 
 namespace tg::app {
 namespace {
@@ -40,6 +41,9 @@ TEST(Contract, RouterAndSpecAgree) {
   gateway::Catalog catalog(db);
   const gateway::GatewayDeps gw{catalog, verify, limiter, std::chrono::minutes(1)};
   deps.gateway = &gw;
+  billing::BillingRepository billing(db);
+  billing::WebhookService webhooks(billing, {}, clock);
+  deps.webhooks = &webhooks;
   register_routes(router, deps);
 
   std::set<std::string> routed;
@@ -47,7 +51,8 @@ TEST(Contract, RouterAndSpecAgree) {
     if (!r.documented) continue;
     std::string pattern = r.pattern;
     // The spec writes the gateway's catch-all as a path parameter.
-    if (pattern.size() > 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0) pattern.replace(pattern.size() - 1, 1, "{path}");
+    if (pattern.size() > 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0)
+      pattern.replace(pattern.size() - 1, 1, "{path}");
     routed.insert(r.method + " " + pattern);
   }
   auto spec = nlohmann::json::parse(embedded::openapi_json());
@@ -56,7 +61,8 @@ TEST(Contract, RouterAndSpecAgree) {
     for (auto& [method, op] : item.items()) {
       std::string m = method;
       for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (m == "GET" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "OPTIONS") documented.insert(m + " " + path);
+      if (m == "GET" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "OPTIONS")
+        documented.insert(m + " " + path);
     }
   }
   for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << r << " is routed but missing from api/openapi.yaml";

@@ -1,4 +1,5 @@
 #include "auth/jwt.hpp"
+#include "core/crypto.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -11,13 +12,7 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out.data(), &len);
-  return std::string(reinterpret_cast<const char*>(out.data()), len);
-}
+using crypto::hmac_sha256;
 
 Error unauthorized() {
   return Error::of(ErrorCode::Unauthorized, "The access token is missing, invalid or expired.");

@@ -302,6 +302,16 @@ Result<Config> load_config(const EnvMap& input) {
   }
   c.stripe_secret_key = get("STRIPE_SECRET_KEY").value_or("");
   c.stripe_webhook_secret = get("STRIPE_WEBHOOK_SECRET").value_or("");
+  // Several secrets, comma-separated, while one is rotated: a delivery signed with any of them is accepted.
+  for (std::size_t start = 0; start <= c.stripe_webhook_secret.size();) {
+    auto comma = c.stripe_webhook_secret.find(',', start);
+    if (comma == std::string::npos) comma = c.stripe_webhook_secret.size();
+    std::string one = c.stripe_webhook_secret.substr(start, comma - start);
+    while (!one.empty() && one.back() == ' ') one.pop_back();
+    while (!one.empty() && one.front() == ' ') one.erase(0, 1);
+    if (!one.empty()) c.stripe_webhook_secrets.push_back(std::move(one));
+    start = comma + 1;
+  }
   if (prod && !c.stripe_secret_key.empty() && c.stripe_webhook_secret.empty()) {
     return bad("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set in production");
   }

@@ -1,5 +1,8 @@
 #include "core/crypto.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <sodium.h>
@@ -28,9 +31,8 @@ SecretBox::SecretBox(std::string_view key_material, std::string_view context) {
 }
 
 std::string SecretBox::seal(std::string_view plain) const {
-  std::string out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain.size() +
-                      crypto_aead_xchacha20poly1305_ietf_ABYTES,
-                  '\0');
+  std::string out(
+      crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
   randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   unsigned long long len = 0;
@@ -42,7 +44,8 @@ std::string SecretBox::seal(std::string_view plain) const {
 }
 
 std::optional<std::string> SecretBox::open(std::string_view sealed) const {
-  constexpr std::size_t overhead = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+  constexpr std::size_t overhead =
+      crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
   if (sealed.size() < overhead) return std::nullopt;
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   const auto* ct = nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
@@ -72,6 +75,14 @@ std::string sha256_hex(std::string_view s) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
   return to_hex(md, sizeof md);
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -23,5 +23,7 @@ std::string random_token(std::size_t bytes = 32);
 bool constant_time_equal(std::string_view a, std::string_view b);
 // Lower-case hex SHA-256: how tokens, keys and codes are stored and looked up.
 std::string sha256_hex(std::string_view s);
+// HMAC-SHA256 of `data` under `key`: the raw 32 bytes.
+std::string hmac_sha256(std::string_view key, std::string_view data);
 
 }  // namespace tg::crypto

@@ -103,7 +103,9 @@ Task<Response> Pipeline::handle(Request& req) {
       break;
     }
     if (identify_) identify_(req);
-    if (req.path.rfind("/api/", 0) == 0) {
+    // Stripe's webhook deliveries are authenticated by their signature, not limited per IP: Stripe sends bursts
+    // from a few addresses, and a refused delivery is only retried later.
+    if (req.path.rfind("/api/", 0) == 0 && req.path != "/api/stripe/webhook") {
       // Authenticated callers get their own, larger bucket (set by the auth issue); anonymous ones share an IP's.
       const bool by_user = !req.user_id.empty();
       limited_by_user = by_user;
