@@ -16,6 +16,7 @@
 #include "accounts/password.hpp"
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
+#include "billing/customer_sync.hpp"
 #include "billing/webhook_service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -245,8 +246,23 @@ int cmd_serve(const Config& cfg) {
   if (encryption_key.empty()) encryption_key = "derived-from-jwt-secret:" + cfg.jwt_secret;
   auth::AuthService auth_service(auth_repo, jwt, clock, cpu_pool, auth_settings, &limiter, encryption_key);
   // Billing side effects queued by the accounts domain; the billing domain gives them their Stripe calls.
-  queue.handle("stripe.create_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
-  queue.handle("stripe.delete_customer", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
+  // Stripe (unset STRIPE_SECRET_KEY = local billing mode): blocking libcurl calls on their own small pool.
+  asio::thread_pool stripe_pool(2);
+  std::unique_ptr<billing::StripeClient> stripe;
+  if (!cfg.stripe_secret_key.empty()) {
+    billing::StripeOptions so;
+    so.api_base = cfg.stripe_api_base;
+    so.secret_key = cfg.stripe_secret_key;
+    stripe = std::make_unique<billing::StripeClient>(so, stripe_pool);
+  }
+  billing::BillingRepository billing_repo(database);
+  billing::CustomerSync customers(billing_repo, stripe.get());
+  queue.handle("stripe.create_customer", [&customers](const nlohmann::json& payload) -> Task<Status> {
+    co_return co_await customers.create(payload);
+  });
+  queue.handle("stripe.delete_customer", [&customers](const nlohmann::json& payload) -> Task<Status> {
+    co_return co_await customers.remove(payload);
+  });
   if (auto tls = http::configure_client(http::ClientOptions{cfg.upstream_ca_file}); !tls) {
     log::error("invalid configuration", {{"error", tls.error().detail}});
     return 2;
@@ -286,7 +302,6 @@ int cmd_serve(const Config& cfg) {
   gateway::Catalog catalog(database);
   const gateway::GatewayDeps gateway_deps{catalog, verify_service, limiter, cfg.key_rate_window};
   deps.gateway = &gateway_deps;
-  billing::BillingRepository billing_repo(database);
   billing::WebhookService webhooks(billing_repo, cfg.stripe_webhook_secrets, clock);
   deps.webhooks = &webhooks;
   register_routes(router, deps);

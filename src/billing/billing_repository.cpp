@@ -7,7 +7,42 @@ const db::Query kStoreWebhookEvent{
     "INSERT INTO stripe_webhook_events (stripe_event_id, type, api_version, livemode, stripe_created_at, payload) "
     "VALUES ($1, $2, $3, $4::boolean, to_timestamp($5::bigint), $6::jsonb) "
     "ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id"};
+const db::Query kCustomerTarget{
+    "billing_customer_target",
+    "SELECT o.id::text AS id, o.name, COALESCE(o.billing_email, u.email) AS email, o.status, o.stripe_customer_id "
+    "FROM organizations o JOIN users u ON u.id = o.owner_user_id WHERE o.id = $1::uuid"};
+const db::Query kSetCustomerId{
+    "billing_set_customer_id",
+    "WITH upd AS (UPDATE organizations SET stripe_customer_id = $2 WHERE id = $1::uuid AND stripe_customer_id IS NULL "
+    "RETURNING stripe_customer_id) "
+    "SELECT stripe_customer_id FROM upd UNION ALL "
+    "SELECT stripe_customer_id FROM organizations WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM upd)"};
 }  // namespace
+
+Task<Result<std::optional<CustomerTarget>>> BillingRepository::customer_target(const std::string& organization_id) {
+  db::Params p{organization_id};
+  auto r = co_await db_.query(kCustomerTarget, std::move(p));
+  if (!r) co_return r.error();
+  std::optional<CustomerTarget> out;
+  if (r->empty()) co_return out;
+  CustomerTarget t;
+  t.organization_id = std::string(r->get(0, "id"));
+  t.name = std::string(r->get(0, "name"));
+  t.email = std::string(r->get(0, "email"));
+  t.status = std::string(r->get(0, "status"));
+  t.stripe_customer_id = r->opt(0, "stripe_customer_id");
+  out = std::move(t);
+  co_return out;
+}
+
+Task<Result<std::string>> BillingRepository::set_customer_id(const std::string& organization_id,
+                                                             const std::string& customer_id) {
+  db::Params p{organization_id, customer_id};
+  auto r = co_await db_.query(kSetCustomerId, std::move(p));
+  if (!r) co_return r.error();
+  if (r->empty() || r->is_null(0, 0)) co_return Error::of(ErrorCode::NotFound, "organization not found");
+  co_return std::string(r->get(0, 0));
+}
 
 Task<Result<bool>> BillingRepository::store_webhook_event(const WebhookEvent& e) {
   // No ?: yielding a class type in a coroutine (GCC 12, docs/architecture.md).

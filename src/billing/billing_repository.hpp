@@ -16,12 +16,21 @@ struct WebhookEvent {
   std::string payload;  // the verified raw body (a JSON object)
 };
 
+struct CustomerTarget {
+  std::string organization_id, name, email, status;
+  std::optional<std::string> stripe_customer_id;
+};
+
 // The billing domain's SQL.
 class BillingRepository {
  public:
   explicit BillingRepository(db::Database& db) : db_(db) {}
   // Stores a verified delivery once: true when it is new, false for a redelivery of a stored event.
   Task<Result<bool>> store_webhook_event(const WebhookEvent& e);
+  // The organization a Stripe customer stands for (billing email, else the owner's); nothing when unknown.
+  Task<Result<std::optional<CustomerTarget>>> customer_target(const std::string& organization_id);
+  // Records the customer id unless one is already recorded; returns the id that is recorded now.
+  Task<Result<std::string>> set_customer_id(const std::string& organization_id, const std::string& customer_id);
 
  private:
   db::Database& db_;

@@ -302,6 +302,12 @@ Result<Config> load_config(const EnvMap& input) {
   }
   c.stripe_secret_key = get("STRIPE_SECRET_KEY").value_or("");
   c.stripe_webhook_secret = get("STRIPE_WEBHOOK_SECRET").value_or("");
+  if (auto v = get("STRIPE_API_BASE")) {
+    if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0)
+      return bad("STRIPE_API_BASE", "must be an http(s) URL");
+    c.stripe_api_base = *v;
+    while (!c.stripe_api_base.empty() && c.stripe_api_base.back() == '/') c.stripe_api_base.pop_back();
+  }
   // Several secrets, comma-separated, while one is rotated: a delivery signed with any of them is accepted.
   for (std::size_t start = 0; start <= c.stripe_webhook_secret.size();) {
     auto comma = c.stripe_webhook_secret.find(',', start);

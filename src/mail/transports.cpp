@@ -5,6 +5,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/http_fetch.hpp"
 #include "core/log.hpp"
 #include "mail/mailer.hpp"
 
@@ -16,7 +17,8 @@ std::string base64_lines(std::string_view data) {
   for (std::size_t i = 0; i < data.size(); i += 57) {  // 57 bytes → 76 characters per line
     auto chunk = data.substr(i, 57);
     unsigned char buf[80];
-    const int n = EVP_EncodeBlock(buf, reinterpret_cast<const unsigned char*>(chunk.data()), static_cast<int>(chunk.size()));
+    const int n =
+        EVP_EncodeBlock(buf, reinterpret_cast<const unsigned char*>(chunk.data()), static_cast<int>(chunk.size()));
     out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
     out += "\r\n";
   }
@@ -67,12 +69,6 @@ std::size_t read_cb(char* buf, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
-std::size_t write_cb(char* buf, std::size_t size, std::size_t n, void* user) {
-  auto* s = static_cast<std::string*>(user);
-  if (s->size() < 4096) s->append(buf, size * n);
-  return size * n;
-}
-
 void global_init() {
   static const bool done = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   (void)done;
@@ -104,8 +100,7 @@ class SmtpMailer final : public Mailer {
     const CURLcode rc = curl_easy_perform(h.c);
     curl_slist_free_all(rcpt);
     if (rc != CURLE_OK) {
-      return Error::of(ErrorCode::ServiceUnavailable,
-                       std::string("smtp: ") + (err[0] ? err : curl_easy_strerror(rc)));
+      return Error::of(ErrorCode::ServiceUnavailable, std::string("smtp: ") + (err[0] ? err : curl_easy_strerror(rc)));
     }
     return std::string();
   }
@@ -116,11 +111,9 @@ class SmtpMailer final : public Mailer {
 
 class SendGridMailer final : public Mailer {
  public:
-  SendGridMailer(std::string key, std::string url) : key_(std::move(key)), url_(std::move(url)) { global_init(); }
+  SendGridMailer(std::string key, std::string url) : key_(std::move(key)), url_(std::move(url)) {}
   const char* name() const override { return "sendgrid"; }
   Result<std::string> send(const Message& m) override {
-    CurlHandle h;
-    if (!h.c) return Error::of(ErrorCode::Internal, "curl_easy_init failed");
     nlohmann::json from = {{"email", address_of(m.from)}};
     if (auto lt = m.from.find('<'); lt != std::string::npos && lt > 0) {
       std::string display = m.from.substr(0, lt);
@@ -135,37 +128,19 @@ class SendGridMailer final : public Mailer {
         {"headers", {{"Message-ID", "<" + m.id + "@tollgate>"}}},
         {"content", nlohmann::json::array({nlohmann::json{{"type", "text/plain"}, {"value", m.text}},
                                            nlohmann::json{{"type", "text/html"}, {"value", m.html}}})}};
-    const std::string payload = body.dump();
-    const std::string auth = "Authorization: Bearer " + key_;
-    curl_slist* headers = curl_slist_append(nullptr, auth.c_str());
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    std::string response, response_headers;
-    curl_easy_setopt(h.c, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(h.c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h.c, CURLOPT_POSTFIELDS, payload.c_str());
-    curl_easy_setopt(h.c, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
-    curl_easy_setopt(h.c, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(h.c, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(h.c, CURLOPT_HEADERFUNCTION, write_cb);
-    curl_easy_setopt(h.c, CURLOPT_HEADERDATA, &response_headers);
-    curl_easy_setopt(h.c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(h.c, CURLOPT_TIMEOUT_MS, 20000L);
-    curl_easy_setopt(h.c, CURLOPT_NOSIGNAL, 1L);
-    const CURLcode rc = curl_easy_perform(h.c);
-    long status = 0;
-    curl_easy_getinfo(h.c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    if (rc != CURLE_OK) return Error::of(ErrorCode::ServiceUnavailable, std::string("sendgrid: ") + curl_easy_strerror(rc));
-    if (status < 200 || status >= 300) {
+    FetchRequest req;
+    req.method = "POST";
+    req.url = url_;
+    req.headers = {"Authorization: Bearer " + key_, "Content-Type: application/json"};
+    req.body = body.dump();
+    auto res = fetch(req);
+    if (!res) return Error::of(ErrorCode::ServiceUnavailable, "sendgrid: " + res.error().detail);
+    if (res->status < 200 || res->status >= 300) {
       return Error::of(ErrorCode::ServiceUnavailable,
-                       "sendgrid: HTTP " + std::to_string(status) + ": " + response.substr(0, 300));
+                       "sendgrid: HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 300));
     }
     std::string id;
-    if (auto p = response_headers.find("X-Message-Id:"); p != std::string::npos) {
-      auto end = response_headers.find("\r\n", p);
-      id = response_headers.substr(p + 13, end - p - 13);
-      while (!id.empty() && id.front() == ' ') id.erase(0, 1);
-    }
+    if (const auto* h = res->header("x-message-id")) id = *h;
     return id;
   }
 
