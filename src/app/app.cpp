@@ -304,6 +304,8 @@ int cmd_serve(const Config& cfg) {
   deps.gateway = &gateway_deps;
   billing::WebhookService webhooks(billing_repo, cfg.stripe_webhook_secrets, clock);
   deps.webhooks = &webhooks;
+  deps.billing = &billing_repo;
+  deps.stripe_mode = stripe != nullptr;
   register_routes(router, deps);
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});

@@ -2,6 +2,7 @@
 
 #include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
+#include "billing/plan_handlers.hpp"
 #include "billing/webhook_service.hpp"
 #include "gateway/gateway.hpp"
 #include "keys/key_handlers.hpp"
@@ -23,6 +24,7 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.usage && deps.clock) usage::register_routes(router, *deps.usage, *deps.clock);
   if (deps.gateway) gateway::register_routes(router, *deps.gateway);
   if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
+  if (deps.billing) billing::register_plan_routes(router, *deps.billing, deps.stripe_mode);
 }
 
 }  // namespace tg::app

@@ -22,7 +22,8 @@ struct GatewayDeps;
 }
 namespace tg::billing {
 class WebhookService;
-}
+class BillingRepository;
+}  // namespace tg::billing
 
 namespace tg::app {
 
@@ -37,6 +38,8 @@ struct RouteDeps {
   const Clock* clock = nullptr;
   const gateway::GatewayDeps* gateway = nullptr;
   billing::WebhookService* webhooks = nullptr;
+  billing::BillingRepository* billing = nullptr;
+  bool stripe_mode = false;  // STRIPE_SECRET_KEY set
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

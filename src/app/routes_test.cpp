@@ -44,6 +44,7 @@ TEST(Contract, RouterAndSpecAgree) {
   billing::BillingRepository billing(db);
   billing::WebhookService webhooks(billing, {}, clock);
   deps.webhooks = &webhooks;
+  deps.billing = &billing;
   register_routes(router, deps);
 
   std::set<std::string> routed;

@@ -27,6 +27,10 @@ class BillingRepository {
   explicit BillingRepository(db::Database& db) : db_(db) {}
   // Stores a verified delivery once: true when it is new, false for a redelivery of a stored event.
   Task<Result<bool>> store_webhook_event(const WebhookEvent& e);
+  // The public catalog (/api/plans): active, public plans in display order, as Plan JSON documents.
+  Task<Result<std::string>> public_plans_json();
+  // The organization's current subscription as a Subscription JSON document (Free when it has none).
+  Task<Result<std::string>> subscription_json(const std::string& organization_id);
   // The organization a Stripe customer stands for (billing email, else the owner's); nothing when unknown.
   Task<Result<std::optional<CustomerTarget>>> customer_target(const std::string& organization_id);
   // Records the customer id unless one is already recorded; returns the id that is recorded now.

@@ -23,6 +23,8 @@ export function uniqueEmail(tag = 'u'): string {
 
 /** Path templates of the spec (as validateResponse wants them). */
 export type Path =
+  | '/api/plans'
+  | '/api/user/subscription'
   | '/api/auth/register'
   | '/api/auth/login'
   | '/api/auth/refresh'
