@@ -17,6 +17,7 @@
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
 #include "billing/customer_sync.hpp"
+#include "billing/event_processor.hpp"
 #include "billing/webhook_service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -262,6 +263,10 @@ int cmd_serve(const Config& cfg) {
   });
   queue.handle("stripe.delete_customer", [&customers](const nlohmann::json& payload) -> Task<Status> {
     co_return co_await customers.remove(payload);
+  });
+  billing::EventProcessor stripe_events(billing_repo, stripe.get(), cfg.payment_grace_days);
+  queue.handle("stripe.process_event", [&stripe_events](const nlohmann::json& payload) -> Task<Status> {
+    co_return co_await stripe_events.process(payload);
   });
   if (auto tls = http::configure_client(http::ClientOptions{cfg.upstream_ca_file}); !tls) {
     log::error("invalid configuration", {{"error", tls.error().detail}});

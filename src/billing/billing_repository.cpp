@@ -4,9 +4,52 @@ namespace tg::billing {
 namespace {
 const db::Query kStoreWebhookEvent{
     "billing_store_webhook_event",
-    "INSERT INTO stripe_webhook_events (stripe_event_id, type, api_version, livemode, stripe_created_at, payload) "
+    "WITH ins AS (INSERT INTO stripe_webhook_events (stripe_event_id, type, api_version, livemode, stripe_created_at, "
+    "payload) "
     "VALUES ($1, $2, $3, $4::boolean, to_timestamp($5::bigint), $6::jsonb) "
-    "ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id"};
+    "ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id), "
+    // Queued in the same statement as the row: an acknowledged event always gets processed.
+    "job AS (INSERT INTO jobs (kind, payload, idempotency_key) SELECT 'stripe.process_event', "
+    "jsonb_build_object('eventId', $1::text), 'stripe.event:' || $1 FROM ins ON CONFLICT (idempotency_key) DO NOTHING) "
+    "SELECT id FROM ins"};
+const db::Query kWebhookEvent{"billing_webhook_event",
+                              "SELECT type, status, payload::text AS payload FROM stripe_webhook_events "
+                              "WHERE stripe_event_id = $1"};
+const db::Query kMarkEvent{
+    "billing_mark_event",
+    "UPDATE stripe_webhook_events SET status = $2, error = NULLIF($3, ''), attempts = attempts + 1, "
+    "processed_at = CASE WHEN $2 IN ('processed', 'ignored') THEN now() END "
+    "WHERE stripe_event_id = $1"};
+// $1 stripe id, $2 customer, $3 metadata organization, $4 price, $5 metadata plan slug, $6 status, $7 interval,
+// $8/$9 period, $10 cancel_at_period_end, $11 canceled_at, $12 ended_at, $13/$14 trial, $15 grace days.
+const db::Query kApplySubscription{
+    "billing_apply_subscription",
+    "WITH org AS (SELECT id FROM organizations WHERE stripe_customer_id = $2 "
+    "UNION ALL SELECT id FROM organizations WHERE $3 <> '' AND id::text = $3 LIMIT 1), "
+    "plan AS (SELECT id FROM plans WHERE $4 <> '' AND $4 IN (stripe_price_monthly_id, stripe_price_annual_id, "
+    "stripe_price_metered_id) UNION ALL SELECT id FROM plans WHERE $5 <> '' AND slug = $5 LIMIT 1), "
+    // A current Stripe subscription replaces whatever else is current (the implicit Free row, a local plan).
+    "ended AS (UPDATE subscriptions s SET status = 'canceled', canceled_at = COALESCE(s.canceled_at, now()), "
+    "ended_at = now() FROM org WHERE $6 IN ('trialing', 'active', 'past_due', 'unpaid', 'paused') "
+    "AND s.organization_id = org.id AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused') "
+    "AND s.stripe_subscription_id IS DISTINCT FROM $1 RETURNING s.id) "
+    "INSERT INTO subscriptions AS t (organization_id, plan_id, status, source, billing_interval, current_period_start, "
+    "current_period_end, cancel_at_period_end, canceled_at, ended_at, trial_start, trial_end, past_due_since, "
+    "payment_grace_ends_at, stripe_subscription_id, stripe_price_id, stripe_state_at) "
+    "SELECT org.id, plan.id, $6, 'stripe', $7, to_timestamp($8::bigint), to_timestamp($9::bigint), $10::boolean, "
+    "to_timestamp(NULLIF($11::bigint, 0)), to_timestamp(NULLIF($12::bigint, 0)), to_timestamp(NULLIF($13::bigint, 0)), "
+    "to_timestamp(NULLIF($14::bigint, 0)), CASE WHEN $6 = 'past_due' THEN now() END, "
+    "CASE WHEN $6 = 'past_due' THEN now() + make_interval(days => $15::int) END, $1, NULLIF($4, ''), now() "
+    "FROM org, plan "
+    "ON CONFLICT (stripe_subscription_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status, "
+    "billing_interval = EXCLUDED.billing_interval, current_period_start = EXCLUDED.current_period_start, "
+    "current_period_end = EXCLUDED.current_period_end, cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
+    "canceled_at = EXCLUDED.canceled_at, ended_at = EXCLUDED.ended_at, trial_start = EXCLUDED.trial_start, "
+    "trial_end = EXCLUDED.trial_end, "
+    "past_due_since = CASE WHEN EXCLUDED.status = 'past_due' THEN COALESCE(t.past_due_since, now()) END, "
+    "payment_grace_ends_at = CASE WHEN EXCLUDED.status = 'past_due' THEN COALESCE(t.payment_grace_ends_at, "
+    "now() + make_interval(days => $15::int)) END, stripe_price_id = EXCLUDED.stripe_price_id, stripe_state_at = now() "
+    "RETURNING t.id"};
 const db::Query kCustomerTarget{
     "billing_customer_target",
     "SELECT o.id::text AS id, o.name, COALESCE(o.billing_email, u.email) AS email, o.status, o.stripe_customer_id "
@@ -47,6 +90,51 @@ const db::Query kSubscription{
 #undef TS
 #undef PLAN_JSON
 }  // namespace
+
+Task<Result<std::optional<StoredEvent>>> BillingRepository::webhook_event(const std::string& stripe_event_id) {
+  db::Params p{stripe_event_id};
+  auto r = co_await db_.query(kWebhookEvent, std::move(p));
+  if (!r) co_return r.error();
+  std::optional<StoredEvent> out;
+  if (r->empty()) co_return out;
+  StoredEvent e;
+  e.type = std::string(r->get(0, "type"));
+  e.status = std::string(r->get(0, "status"));
+  e.payload = std::string(r->get(0, "payload"));
+  out = std::move(e);
+  co_return out;
+}
+
+Task<Status> BillingRepository::mark_event(const std::string& stripe_event_id, const std::string& status,
+                                           const std::string& error) {
+  db::Params p{stripe_event_id, status, error};
+  auto r = co_await db_.query(kMarkEvent, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
+
+Task<Result<bool>> BillingRepository::apply_subscription(const StripeSubscription& s, int grace_days) {
+  const auto n = [](std::int64_t v) { return std::to_string(v); };
+  const char* cancel = s.cancel_at_period_end ? "true" : "false";
+  db::Params p{s.id,
+               s.customer,
+               s.metadata_organization,
+               s.price_id,
+               s.metadata_plan,
+               s.status,
+               s.interval,
+               n(s.period_start),
+               n(s.period_end),
+               std::string(cancel),
+               n(s.canceled_at),
+               n(s.ended_at),
+               n(s.trial_start),
+               n(s.trial_end),
+               n(grace_days)};
+  auto r = co_await db_.query(kApplySubscription, std::move(p));
+  if (!r) co_return r.error();
+  co_return !r->empty();
+}
 
 Task<Result<std::string>> BillingRepository::public_plans_json() {
   const db::Params none;

@@ -302,6 +302,10 @@ Result<Config> load_config(const EnvMap& input) {
   }
   c.stripe_secret_key = get("STRIPE_SECRET_KEY").value_or("");
   c.stripe_webhook_secret = get("STRIPE_WEBHOOK_SECRET").value_or("");
+  if (auto v = get("PAYMENT_GRACE_DAYS")) {
+    if (!parse_int(*v, c.payment_grace_days) || c.payment_grace_days < 0 || c.payment_grace_days > 60)
+      return bad("PAYMENT_GRACE_DAYS", "must be 0-60");
+  }
   if (auto v = get("STRIPE_API_BASE")) {
     if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0)
       return bad("STRIPE_API_BASE", "must be an http(s) URL");

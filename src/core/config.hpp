@@ -60,8 +60,10 @@ struct Config {
   std::chrono::milliseconds jwt_refresh_expiry{std::chrono::hours(24 * 7)};
   std::string stripe_secret_key;
   std::string stripe_webhook_secret;
-  std::string stripe_api_base = "https://api.stripe.com";  // STRIPE_API_BASE (the fake Stripe in tests)
-  std::vector<std::string> stripe_webhook_secrets;         // STRIPE_WEBHOOK_SECRET split at commas (rotation)
+  std::string stripe_api_base = "https://api.stripe.com";
+  int payment_grace_days = 7;  // PAYMENT_GRACE_DAYS: past due → metered access refused after this  // STRIPE_API_BASE
+                               // (the fake Stripe in tests)
+  std::vector<std::string> stripe_webhook_secrets;  // STRIPE_WEBHOOK_SECRET split at commas (rotation)
   std::string sendgrid_api_key;
   std::string admin_email;
   std::string admin_password;

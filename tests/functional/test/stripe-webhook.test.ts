@@ -1,7 +1,7 @@
 /**
  * POST /api/stripe/webhook: the signature is checked on the raw body before anything else (`t` + any `v1`,
  * HMAC-SHA256, several secrets while rotating, 300 s tolerance); a verified event is stored once in
- * stripe_webhook_events and acknowledged at once; a redelivery is acknowledged without a second row; nothing is
+ * stripe_webhook_events (with its processing job) and acknowledged at once; a redelivery is acknowledged without a second row; nothing is
  * written for a refused delivery; deliveries are not limited per IP.
  */
 import crypto from 'node:crypto';
@@ -58,7 +58,11 @@ describe('POST /api/stripe/webhook', () => {
       expectReceipt(r, event.id, false);
       const stored = await rows(server(), event.id);
       expect(stored).toHaveLength(1);
-      expect(stored[0]).toMatchObject({ type: 'invoice.paid', api_version: event.api_version, livemode: false, created: String(event.created), status: 'received' });
+      expect(stored[0]).toMatchObject({ type: 'invoice.paid', api_version: event.api_version, livemode: false, created: String(event.created) });
+      // Stored, and queued for processing in the same statement (the job may already have run).
+      expect(['received', 'processing', 'processed', 'ignored']).toContain(stored[0].status);
+      const job = await dbQuery(server(), 'SELECT kind FROM jobs WHERE idempotency_key = $1', [`stripe.event:${event.id}`]);
+      expect(job.rows).toEqual([{ kind: 'stripe.process_event' }]);
       expect(stored[0].payload).toEqual(event);
     });
 
