@@ -6,20 +6,10 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { useServer, printLogsOnFailure } from '../harness/vitest-helpers.js';
-import { sleep } from '../harness/env.js';
 import { startFakeStripe, type FakeStripe } from '../harness/fake-stripe.js';
+import { until } from './billing-helpers.js';
 import { api, dbQuery } from './auth-helpers.js';
 import { newTenant } from './keys-helpers.js';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, withinMs = 15_000): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('Stripe customers (stripe.create_customer / stripe.delete_customer jobs)', () => {
   let fake: FakeStripe;

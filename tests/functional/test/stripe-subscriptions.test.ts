@@ -7,23 +7,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { useServer, printLogsOnFailure } from '../harness/vitest-helpers.js';
 import { sleep } from '../harness/env.js';
 import { encodeForm, makeEvent, startFakeStripe, type FakeStripe } from '../harness/fake-stripe.js';
+import { until } from './billing-helpers.js';
 import { api, dbQuery } from './auth-helpers.js';
 import { createKey, createServiceToken, newTenant, verifyOk, type Tenant } from './keys-helpers.js';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, withinMs = 15_000): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(150);
-  }
-}
 
 describe('subscriptions mirrored from Stripe', () => {
   let fake: FakeStripe;
