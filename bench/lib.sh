@@ -1,4 +1,8 @@
 # Sourced by the bench scripts.
+
+# A free loopback TCP port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
 # write_section RESULTS NAME TEXT: replaces the block between <!-- NAME:begin --> and <!-- NAME:end --> in RESULTS
 # (TEXT carries the markers), or appends it; the other scripts' sections are kept.
 write_section() {

@@ -25,7 +25,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 db="tg_bench_$$"
 psql "$BENCH_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 dburl="${BENCH_DATABASE_URL%/*}/$db"
