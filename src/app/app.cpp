@@ -16,6 +16,7 @@
 #include "accounts/password.hpp"
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
+#include "billing/billing_service.hpp"
 #include "billing/customer_sync.hpp"
 #include "billing/event_processor.hpp"
 #include "billing/webhook_service.hpp"
@@ -159,6 +160,21 @@ Task<void> periodic_upkeep(const Config& cfg, db::Database& database, const std:
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stop.load()) break;
     co_await usage_upkeep(cfg, database);
+  }
+}
+
+// Periodic billing work: local-mode period ends (invoice, then renew or end). Every instance runs it; the
+// queries take one row at a time with SKIP LOCKED, so the work is shared and never done twice.
+Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stop.load()) {
+    timer.expires_after(cfg.billing_job_interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stop.load()) break;
+    auto renewed = co_await repo.renew_local_subscriptions(500);
+    if (!renewed) log::warn("local renewals failed", {{"cause", renewed.error().cause}});
+    else if (renewed.value() > 0) log::info("local subscriptions renewed", {{"count", renewed.value()}});
   }
 }
 
@@ -311,6 +327,8 @@ int cmd_serve(const Config& cfg) {
   deps.webhooks = &webhooks;
   deps.billing = &billing_repo;
   deps.stripe_mode = stripe != nullptr;
+  billing::BillingService billing_service(billing_repo, customers, stripe.get(), cfg.public_url, cfg.payment_grace_days);
+  deps.billing_service = &billing_service;
   register_routes(router, deps);
   http::StaticFiles web(cfg.web_dir);
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
@@ -330,6 +348,7 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], periodic_upkeep(cfg, database, stopping), asio::detached);
+  asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, stopping), asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;

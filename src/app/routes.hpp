@@ -23,6 +23,7 @@ struct GatewayDeps;
 namespace tg::billing {
 class WebhookService;
 class BillingRepository;
+class BillingService;
 }  // namespace tg::billing
 
 namespace tg::app {
@@ -40,6 +41,7 @@ struct RouteDeps {
   billing::WebhookService* webhooks = nullptr;
   billing::BillingRepository* billing = nullptr;
   bool stripe_mode = false;  // STRIPE_SECRET_KEY set
+  billing::BillingService* billing_service = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

@@ -1,4 +1,5 @@
 #include "billing/billing_repository.hpp"
+#include "billing/sql_json.hpp"
 
 namespace tg::billing {
 namespace {
@@ -40,7 +41,7 @@ const db::Query kApplySubscription{
     "to_timestamp(NULLIF($11::bigint, 0)), to_timestamp(NULLIF($12::bigint, 0)), to_timestamp(NULLIF($13::bigint, 0)), "
     "to_timestamp(NULLIF($14::bigint, 0)), CASE WHEN $6 = 'past_due' THEN now() END, "
     "CASE WHEN $6 = 'past_due' THEN now() + make_interval(days => $15::int) END, $1, NULLIF($4, ''), now() "
-    "FROM org, plan "
+    "FROM org, plan WHERE (SELECT count(*) FROM ended) >= 0 "  // InitPlan: the old row ends first
     "ON CONFLICT (stripe_subscription_id) DO UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status, "
     "billing_interval = EXCLUDED.billing_interval, current_period_start = EXCLUDED.current_period_start, "
     "current_period_end = EXCLUDED.current_period_end, cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
@@ -60,17 +61,6 @@ const db::Query kSetCustomerId{
     "RETURNING stripe_customer_id) "
     "SELECT stripe_customer_id FROM upd UNION ALL "
     "SELECT stripe_customer_id FROM organizations WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM upd)"};
-// One JSON shape for a plan, in SQL so the list and the subscription agree; money in minor units.
-#define PLAN_JSON(p)                                                                                             \
-  "jsonb_build_object('id', " p ".id, 'slug', " p ".slug, 'name', " p ".name, 'description', " p                 \
-  ".description, "                                                                                               \
-  "'type', " p ".type, 'currency', " p ".currency, 'priceMonthly', " p ".price_monthly_minor, 'priceAnnual', " p \
-  ".price_annual_minor, 'includedUnits', " p ".included_units, 'overagePrice', " p                               \
-  ".overage_price_minor, "                                                                                       \
-  "'overageBlockUnits', " p ".overage_block_units, 'quotaPolicy', " p ".quota_policy, 'rateLimitPerMinute', " p  \
-  ".rate_limit_per_minute, 'maxApiKeys', " p ".max_api_keys, 'maxMembers', " p ".max_members, 'features', " p    \
-  ".features, 'trialDays', " p ".trial_days)"
-#define TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 const db::Query kPublicPlans{"billing_public_plans",
                              "SELECT COALESCE(jsonb_agg(" PLAN_JSON("p") " ORDER BY p.display_order, p.price_monthly_minor, "
@@ -82,13 +72,15 @@ const db::Query kSubscription{
     "SELECT jsonb_build_object('plan', " PLAN_JSON("p") ", 'implicit', s.id IS NULL, "
     "'status', COALESCE(s.status, 'active'), 'source', COALESCE(s.source, 'local'), "
     "'interval', COALESCE(s.billing_interval, 'month'), "
-    "'currentPeriodStart', " TS("COALESCE(s.current_period_start, date_trunc('month', now(), 'UTC'))") ", "
-    "'currentPeriodEnd', " TS("COALESCE(s.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month')") ", "
-    "'cancelAtPeriodEnd', COALESCE(s.cancel_at_period_end, false), 'trialEnd', " TS("s.trial_end") ", "
-    "'pastDueSince', " TS("s.past_due_since") ", 'paymentGraceEndsAt', " TS("s.payment_grace_ends_at") ")::text "
+    "'currentPeriodStart', " SQL_TS("COALESCE(s.current_period_start, date_trunc('month', now(), 'UTC'))") ", "
+    "'currentPeriodEnd', " SQL_TS("COALESCE(s.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month')") ", "
+    "'cancelAtPeriodEnd', COALESCE(s.cancel_at_period_end, false), 'trialEnd', " SQL_TS("s.trial_end") ", "
+    "'pastDueSince', " SQL_TS("s.past_due_since") ", 'paymentGraceEndsAt', " SQL_TS("s.payment_grace_ends_at") ")::text "
     "FROM plans p LEFT JOIN s ON true WHERE p.id = COALESCE(s.plan_id, (SELECT id FROM plans WHERE slug = 'free'))"};
-#undef TS
-#undef PLAN_JSON
+const db::Query kForgetCustomer{"billing_forget_customer",
+                                "UPDATE organizations SET stripe_customer_id = NULL WHERE stripe_customer_id = $1"};
+const db::Query kPlanJson{"billing_plan_json",
+                          "SELECT " PLAN_JSON("p") "::text FROM plans p WHERE p.slug = $1 OR p.id::text = $1 LIMIT 1"};
 }  // namespace
 
 Task<Result<std::optional<StoredEvent>>> BillingRepository::webhook_event(const std::string& stripe_event_id) {
@@ -141,6 +133,21 @@ Task<Result<std::string>> BillingRepository::public_plans_json() {
   auto r = co_await db_.query(kPublicPlans, none);
   if (!r) co_return r.error();
   co_return std::string(r->get(0, 0));
+}
+
+Task<Status> BillingRepository::forget_customer(const std::string& stripe_customer_id) {
+  db::Params p{stripe_customer_id};
+  auto r = co_await db_.query(kForgetCustomer, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
+
+Task<Result<nlohmann::json>> BillingRepository::plan_json(const std::string& slug_or_id) {
+  db::Params p{slug_or_id};
+  auto r = co_await db_.query(kPlanJson, std::move(p));
+  if (!r) co_return r.error();
+  if (r->empty()) co_return Error::coded(ErrorCode::NotFound, "PLAN_NOT_FOUND", "No such plan.");
+  co_return nlohmann::json::parse(r->get(0, 0));
 }
 
 Task<Result<std::string>> BillingRepository::subscription_json(const std::string& organization_id) {

@@ -1,5 +1,7 @@
 #pragma once
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "core/async.hpp"
@@ -29,6 +31,47 @@ struct StripeSubscription {
   bool cancel_at_period_end = false;
 };
 
+// A plan as the subscription flows need it (money in minor units; Stripe ids empty until synced).
+struct PlanRef {
+  std::string id, slug, name, type, status, currency, quota_policy;
+  std::int64_t price_monthly = 0, included_units = 0, overage_price = 0, overage_block = 1000;
+  std::optional<std::int64_t> price_annual;
+  int trial_days = 0;
+  std::string stripe_price_monthly, stripe_price_annual, stripe_price_metered;
+  bool paid() const { return price_monthly > 0 || price_annual.value_or(0) > 0 || type != "SUBSCRIPTION"; }
+};
+
+// The organization's billing state: its Stripe customer and its current subscription, if any.
+struct BillingState {
+  std::string organization_id;
+  std::optional<std::string> stripe_customer_id;
+  bool has_subscription = false;
+  std::string subscription_id, plan_slug, source, status, interval;
+  std::string stripe_subscription_id;
+  bool cancel_at_period_end = false;
+  bool had_trial = false;  // any subscription of the organization ever had a trial
+};
+
+// One invoice from Stripe, as mirrored into billing_records (minor units; times in unix seconds, 0 = none).
+struct StripeInvoiceLine {
+  std::string id, kind, description;
+  std::int64_t quantity = 1, amount = 0, period_start = 0, period_end = 0;
+  std::optional<std::int64_t> unit_price;
+};
+struct StripeInvoice {
+  std::string id, customer, subscription, status, number, currency, hosted_url, pdf_url;
+  std::int64_t period_start = 0, period_end = 0, subtotal = 0, tax = 0, discount = 0, total = 0, amount_due = 0,
+               amount_paid = 0, created = 0, due_date = 0, paid_at = 0, voided_at = 0, attempt_count = 0;
+  bool attempted = false;
+  std::vector<StripeInvoiceLine> lines;
+};
+// What mirroring an invoice changed: the organization and whether it became paid/failed just now.
+struct InvoiceApplied {
+  bool known = false;  // the customer belongs to an organization here
+  std::string record_id, organization_id;
+  bool became_paid = false, became_failed = false;
+};
+
 struct StoredEvent {
   std::string type, status, payload;
 };
@@ -47,12 +90,46 @@ class BillingRepository {
   Task<Result<bool>> apply_subscription(const StripeSubscription& s, int grace_days);
   // The public catalog (/api/plans): active, public plans in display order, as Plan JSON documents.
   Task<Result<std::string>> public_plans_json();
+  // One plan's Plan JSON (by slug or id).
+  Task<Result<nlohmann::json>> plan_json(const std::string& slug_or_id);
   // The organization's current subscription as a Subscription JSON document (Free when it has none).
   Task<Result<std::string>> subscription_json(const std::string& organization_id);
   // The organization a Stripe customer stands for (billing email, else the owner's); nothing when unknown.
   Task<Result<std::optional<CustomerTarget>>> customer_target(const std::string& organization_id);
   // Records the customer id unless one is already recorded; returns the id that is recorded now.
   Task<Result<std::string>> set_customer_id(const std::string& organization_id, const std::string& customer_id);
+
+  // customer.deleted: the organization forgets the customer (a new one is created when it is needed again).
+  Task<Status> forget_customer(const std::string& stripe_customer_id);
+
+  // Subscription flows (subscription_repository.cpp).
+  // A plan by slug or id, archived ones included (the caller decides).
+  Task<Result<std::optional<PlanRef>>> plan(const std::string& slug_or_id);
+  Task<Result<BillingState>> billing_state(const std::string& organization_id);
+  // Local mode: the organization moves to `plan_id` at once, within its current period when the interval is the
+  // same (usage already counted stays counted); a Free target ends the current subscription instead.
+  Task<Status> change_local_plan(const std::string& organization_id, const PlanRef& plan, const std::string& interval,
+                                 const std::string& actor_user_id, const std::string& request_id);
+  // Local/manual subscriptions: schedule or undo the end at period end; false when there is nothing to change.
+  Task<Result<bool>> set_local_cancel(const std::string& organization_id, bool cancel, const std::string& actor_user_id,
+                                      const std::string& request_id);
+  // The next invoice's estimate (UpcomingInvoice JSON without billingMode).
+  Task<Result<nlohmann::json>> upcoming_json(const std::string& organization_id);
+
+  // Invoices (invoice_repository.cpp).
+  Task<Result<InvoiceApplied>> apply_invoice(const StripeInvoice& inv);
+  Task<Result<nlohmann::json>> invoice_page(const std::string& organization_id, int limit,
+                                            const std::optional<std::string>& cursor);
+  Task<Result<std::optional<nlohmann::json>>> invoice_json(const std::string& organization_id,
+                                                           const std::string& invoice_id);
+  // Local mode period end: bills and rolls forward (or ends) up to `limit` due local subscriptions; returns how
+  // many were handled.
+  Task<Result<int>> renew_local_subscriptions(int limit);
+  // Admin: mark a local invoice paid; nothing when the invoice is unknown or not open/failed.
+  Task<Result<std::optional<nlohmann::json>>> mark_invoice_paid(const std::string& invoice_id,
+                                                                const std::string& admin_user_id,
+                                                                const std::string& reason,
+                                                                const std::string& request_id);
 
  private:
   db::Database& db_;

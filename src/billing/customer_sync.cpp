@@ -15,11 +15,20 @@ Task<Status> CustomerSync::create(const nlohmann::json& payload) {
   const std::string org = organization_of(payload);
   if (org.empty()) co_return Error::of(ErrorCode::BadRequest, "stripe.create_customer: no organizationId");
   if (!stripe_) co_return ok_status();  // local billing mode: no Stripe customers
-  auto target = co_await repo_.customer_target(org);
+  auto id = co_await ensure(org);
+  // A deleted or unknown organization has nothing to bill any more: done.
+  if (!id && id.error().code != ErrorCode::NotFound) co_return id.error();
+  co_return ok_status();
+}
+
+Task<Result<std::string>> CustomerSync::ensure(const std::string& organization_id) {
+  if (!stripe_) co_return Error::of(ErrorCode::Internal, "no Stripe gateway in local billing mode");
+  auto target = co_await repo_.customer_target(organization_id);
   if (!target) co_return target.error();
-  if (!target.value() || target.value()->status == "deleted") co_return ok_status();  // nothing to bill any more
+  if (!target.value() || target.value()->status == "deleted")
+    co_return Error::of(ErrorCode::NotFound, "organization not found");
   const CustomerTarget& t = *target.value();
-  if (t.stripe_customer_id) co_return ok_status();
+  if (t.stripe_customer_id) co_return *t.stripe_customer_id;
   nlohmann::json params = {
       {"email", t.email}, {"name", t.name}, {"metadata", {{"organization_id", t.organization_id}}}};
   // One key per organization: a retried job (or a second instance running it) gets the same customer back.
@@ -33,7 +42,7 @@ Task<Status> CustomerSync::create(const nlohmann::json& payload) {
   auto recorded = co_await repo_.set_customer_id(t.organization_id, id);
   if (!recorded) co_return recorded.error();
   log::info("stripe customer created", {{"organizationId", t.organization_id}, {"customer", recorded.value()}});
-  co_return ok_status();
+  co_return recorded.value();
 }
 
 Task<Status> CustomerSync::remove(const nlohmann::json& payload) {

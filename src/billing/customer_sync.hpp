@@ -13,6 +13,9 @@ class CustomerSync {
   CustomerSync(BillingRepository& repo, BillingGateway* stripe) : repo_(repo), stripe_(stripe) {}
   Task<Status> create(const nlohmann::json& payload);
   Task<Status> remove(const nlohmann::json& payload);
+  // The organization's Stripe customer, created now when it has none (the same idempotency key as the job, so
+  // the job and a checkout racing it end with one customer). Needs a gateway.
+  Task<Result<std::string>> ensure(const std::string& organization_id);
 
  private:
   BillingRepository& repo_;

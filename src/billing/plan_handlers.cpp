@@ -1,6 +1,7 @@
 #include "billing/plan_handlers.hpp"
 
 #include "auth/auth_handlers.hpp"
+#include "billing/billing_handlers.hpp"
 #include "http/problem.hpp"
 
 namespace tg::billing {
@@ -15,14 +16,7 @@ void register_plan_routes(http::Router& router, BillingRepository& repo, bool st
   });
   router.add("GET", "/api/user/subscription", [&repo, stripe_mode](http::Request& req) -> Task<http::Response> {
     if (req.user_id.empty() || req.account_id.empty()) co_return http::problem(auth::unauthorized(), req.request_id);
-    auto sub = co_await repo.subscription_json(req.account_id);
-    if (!sub) co_return http::problem(sub.error(), req.request_id);
-    std::string body = sub.value();
-    body.pop_back();  // the closing brace: the billing mode is added here, not in SQL
-    body += stripe_mode ? ", \"billingMode\": \"stripe\"}" : ", \"billingMode\": \"local\"}";
-    http::Response res = http::Response::text(200, std::move(body), "application/json");
-    res.set("Cache-Control", "no-store");
-    co_return res;
+    co_return co_await subscription_response(repo, stripe_mode, req);
   });
 }
 

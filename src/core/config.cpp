@@ -306,6 +306,11 @@ Result<Config> load_config(const EnvMap& input) {
     if (!parse_int(*v, c.payment_grace_days) || c.payment_grace_days < 0 || c.payment_grace_days > 60)
       return bad("PAYMENT_GRACE_DAYS", "must be 0-60");
   }
+  if (auto v = get("BILLING_JOB_INTERVAL_SECONDS")) {
+    int secs = 0;
+    if (!parse_int(*v, secs) || secs < 1 || secs > 3600) return bad("BILLING_JOB_INTERVAL_SECONDS", "must be 1-3600");
+    c.billing_job_interval = std::chrono::seconds(secs);
+  }
   if (auto v = get("STRIPE_API_BASE")) {
     if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0)
       return bad("STRIPE_API_BASE", "must be an http(s) URL");

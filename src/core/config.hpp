@@ -61,8 +61,9 @@ struct Config {
   std::string stripe_secret_key;
   std::string stripe_webhook_secret;
   std::string stripe_api_base = "https://api.stripe.com";
-  int payment_grace_days = 7;  // PAYMENT_GRACE_DAYS: past due → metered access refused after this  // STRIPE_API_BASE
-                               // (the fake Stripe in tests)
+  int payment_grace_days = 7;  // PAYMENT_GRACE_DAYS: past due → metered access refused after this
+  // BILLING_JOB_INTERVAL_SECONDS: how often the periodic billing work runs (local renewals, meter reports).
+  std::chrono::seconds billing_job_interval{60};
   std::vector<std::string> stripe_webhook_secrets;  // STRIPE_WEBHOOK_SECRET split at commas (rotation)
   std::string sendgrid_api_key;
   std::string admin_email;

@@ -138,7 +138,9 @@ describe('subscriptions mirrored from Stripe', () => {
     await until('on pro', async () => ((await subscription(t)).plan.slug === 'pro' ? true : undefined));
     const stripeSub = fake.state.subscriptions.get(subId) as any;
     stripeSub.status = 'past_due'; // what Stripe does after a failed renewal
-    await fake.deliver(makeEvent('invoice.payment_failed', { id: 'in_failed_' + t.orgId.slice(0, 8), object: 'invoice', subscription: subId, customer: stripeSub.customer }));
+    // Invoice events are re-read from Stripe: they name the subscription's real invoice.
+    const invoiceId = typeof stripeSub.latest_invoice === 'string' ? stripeSub.latest_invoice : stripeSub.latest_invoice.id;
+    await fake.deliver(makeEvent('invoice.payment_failed', { id: invoiceId, object: 'invoice', subscription: subId, customer: stripeSub.customer }));
     const pastDue = await until('past due', async () => {
       const s = await subscription(t);
       return s.status === 'past_due' ? s : undefined;
@@ -146,7 +148,7 @@ describe('subscriptions mirrored from Stripe', () => {
     const graceDays = (new Date(pastDue.paymentGraceEndsAt).getTime() - new Date(pastDue.pastDueSince).getTime()) / 86_400_000;
     expect(graceDays).toBeCloseTo(7, 3);
     stripeSub.status = 'active';
-    await fake.deliver(makeEvent('invoice.paid', { id: 'in_paid_' + t.orgId.slice(0, 8), object: 'invoice', subscription: subId, customer: stripeSub.customer }));
+    await fake.deliver(makeEvent('invoice.paid', { id: invoiceId, object: 'invoice', subscription: subId, customer: stripeSub.customer }));
     const paid = await until('active again', async () => {
       const s = await subscription(t);
       return s.status === 'active' ? s : undefined;
@@ -155,7 +157,7 @@ describe('subscriptions mirrored from Stripe', () => {
   });
 
   it('an event type not handled yet is kept and marked ignored', async () => {
-    const e = makeEvent('customer.updated', { id: 'cus_nothing', object: 'customer' });
+    const e = makeEvent('product.created', { id: 'prod_nothing', object: 'product' });
     const [r] = await fake.deliver(e);
     expect(r!.status).toBe(200);
     await until('ignored', async () => {
