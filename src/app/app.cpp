@@ -18,6 +18,8 @@
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/customer_sync.hpp"
+#include "billing/meter_reporter.hpp"
+#include "billing/plan_admin.hpp"
 #include "billing/event_processor.hpp"
 #include "billing/webhook_service.hpp"
 #include "core/clock.hpp"
@@ -165,16 +167,28 @@ Task<void> periodic_upkeep(const Config& cfg, db::Database& database, const std:
 
 // Periodic billing work: local-mode period ends (invoice, then renew or end). Every instance runs it; the
 // queries take one row at a time with SKIP LOCKED, so the work is shared and never done twice.
-Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, const std::atomic<bool>& stop) {
+Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, billing::MeterReporter& meters,
+                          bool stripe_mode, const std::atomic<bool>& stop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  bool plans_queued = !stripe_mode || !cfg.stripe_sync_plans_on_start;
   while (!stop.load()) {
-    timer.expires_after(cfg.billing_job_interval);
+    // The first round soon after start (once migrations ran), then every interval.
+    if (plans_queued) timer.expires_after(cfg.billing_job_interval);
+    else timer.expires_after(std::chrono::seconds(2));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stop.load()) break;
+    if (!plans_queued) {
+      auto queued = co_await repo.queue_unsynced_plans();
+      if (queued) plans_queued = true;
+      else log::warn("queueing plan syncs failed; retrying", {{"cause", queued.error().cause}});
+    }
     auto renewed = co_await repo.renew_local_subscriptions(500);
     if (!renewed) log::warn("local renewals failed", {{"cause", renewed.error().cause}});
     else if (renewed.value() > 0) log::info("local subscriptions renewed", {{"count", renewed.value()}});
+    const auto now_s = static_cast<std::int64_t>(std::time(nullptr));
+    auto reported = co_await meters.run_once(now_s);
+    if (!reported) log::warn("meter reporting failed", {{"cause", reported.error().cause}});
   }
 }
 
@@ -280,6 +294,11 @@ int cmd_serve(const Config& cfg) {
   queue.handle("stripe.delete_customer", [&customers](const nlohmann::json& payload) -> Task<Status> {
     co_return co_await customers.remove(payload);
   });
+  billing::MeterReporter meter_reporter(billing_repo, stripe.get());
+  billing::PlanSyncJob plan_sync(billing_repo, stripe.get());
+  queue.handle("stripe.sync_plan", [&plan_sync](const nlohmann::json& payload) -> Task<Status> {
+    co_return co_await plan_sync.run(payload);
+  });
   billing::EventProcessor stripe_events(billing_repo, stripe.get(), cfg.payment_grace_days);
   queue.handle("stripe.process_event", [&stripe_events](const nlohmann::json& payload) -> Task<Status> {
     co_return co_await stripe_events.process(payload);
@@ -348,7 +367,7 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], periodic_upkeep(cfg, database, stopping), asio::detached);
-  asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, stopping), asio::detached);
+  asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, meter_reporter, stripe != nullptr, stopping), asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;

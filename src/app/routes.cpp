@@ -3,6 +3,7 @@
 #include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_handlers.hpp"
+#include "billing/plan_admin.hpp"
 #include "billing/plan_handlers.hpp"
 #include "billing/webhook_service.hpp"
 #include "gateway/gateway.hpp"
@@ -27,6 +28,7 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
   if (deps.billing) billing::register_plan_routes(router, *deps.billing, deps.stripe_mode);
   if (deps.billing_service) billing::register_billing_routes(router, *deps.billing_service);
+  if (deps.billing && deps.auth) billing::register_plan_admin_routes(router, *deps.auth, *deps.billing, deps.stripe_mode);
 }
 
 }  // namespace tg::app

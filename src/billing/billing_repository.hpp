@@ -72,6 +72,20 @@ struct InvoiceApplied {
   bool became_paid = false, became_failed = false;
 };
 
+// A plan and the Stripe objects that stand for it (ids empty until created).
+struct PlanSync {
+  std::string id, slug, name, description, type, status, currency;
+  std::int64_t price_monthly = 0, overage_price = 0, overage_block = 1000;
+  std::optional<std::int64_t> price_annual;
+  std::string product, price_monthly_id, price_annual_id, price_metered_id, meter_id;
+};
+
+// A row of the meter-report ledger still to send.
+struct MeterReport {
+  std::string id, identifier, event_name, customer;
+  std::int64_t units = 0, bucket_start_s = 0;
+};
+
 struct StoredEvent {
   std::string type, status, payload;
 };
@@ -115,6 +129,28 @@ class BillingRepository {
                                       const std::string& request_id);
   // The next invoice's estimate (UpcomingInvoice JSON without billingMode).
   Task<Result<nlohmann::json>> upcoming_json(const std::string& organization_id);
+
+  // The catalog as admins edit it (plan_repository.cpp). Plans are documents shaped like PlanInput, complete.
+  Task<Result<nlohmann::json>> admin_plans_json();
+  Task<Result<std::optional<nlohmann::json>>> admin_plan_json(const std::string& plan_id);
+  // Nothing when the slug is taken. `sync` queues the Stripe sync job in the same statement.
+  Task<Result<std::optional<std::string>>> create_plan(const nlohmann::json& plan, const std::string& admin_user_id,
+                                                       const std::string& request_id, bool sync);
+  Task<Result<bool>> update_plan(const std::string& plan_id, const nlohmann::json& merged,
+                                 const nlohmann::json& changed, const std::string& admin_user_id,
+                                 const std::string& request_id, bool sync);
+  Task<Result<std::optional<PlanSync>>> plan_for_sync(const std::string& plan_id);
+  Task<Status> record_plan_sync(const PlanSync& s);
+  // Queues a sync for every plan never synced (once per plan: the job key is fixed).
+  Task<Status> queue_unsynced_plans();
+
+  // Meter reports (meter_repository.cpp): plan the rows for whole hours before `before_s` (scanning hours from
+  // `scan_from_s`), then send the unsent ones.
+  Task<Status> plan_meter_reports(std::int64_t before_s, std::int64_t scan_from_s);
+  Task<Result<std::vector<MeterReport>>> unsent_meter_reports(int limit);
+  Task<Status> mark_meter_report(const std::string& id, const std::string& status, const std::string& error);
+  Task<Result<std::optional<std::int64_t>>> cursor(const std::string& name);
+  Task<Status> set_cursor(const std::string& name, std::int64_t position_s);
 
   // Invoices (invoice_repository.cpp).
   Task<Result<InvoiceApplied>> apply_invoice(const StripeInvoice& inv);

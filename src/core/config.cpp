@@ -311,6 +311,11 @@ Result<Config> load_config(const EnvMap& input) {
     if (!parse_int(*v, secs) || secs < 1 || secs > 3600) return bad("BILLING_JOB_INTERVAL_SECONDS", "must be 1-3600");
     c.billing_job_interval = std::chrono::seconds(secs);
   }
+  if (auto v = get("STRIPE_SYNC_PLANS_ON_START")) {
+    if (*v == "true" || *v == "1") c.stripe_sync_plans_on_start = true;
+    else if (*v == "false" || *v == "0") c.stripe_sync_plans_on_start = false;
+    else return bad("STRIPE_SYNC_PLANS_ON_START", "must be true or false");
+  }
   if (auto v = get("STRIPE_API_BASE")) {
     if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0)
       return bad("STRIPE_API_BASE", "must be an http(s) URL");

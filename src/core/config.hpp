@@ -64,6 +64,7 @@ struct Config {
   int payment_grace_days = 7;  // PAYMENT_GRACE_DAYS: past due → metered access refused after this
   // BILLING_JOB_INTERVAL_SECONDS: how often the periodic billing work runs (local renewals, meter reports).
   std::chrono::seconds billing_job_interval{60};
+  bool stripe_sync_plans_on_start = true;  // STRIPE_SYNC_PLANS_ON_START: queue a Stripe sync of never-synced plans
   std::vector<std::string> stripe_webhook_secrets;  // STRIPE_WEBHOOK_SECRET split at commas (rotation)
   std::string sendgrid_api_key;
   std::string admin_email;

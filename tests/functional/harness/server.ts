@@ -56,7 +56,7 @@ const CONTRACT_VARS = [
   'SMTP_URL', 'SMTP_URL_FILE', 'MAIL_FROM', 'MAIL_TRANSPORT', 'PUBLIC_URL', 'SENDGRID_API_KEY', 'SENDGRID_API_KEY_FILE',
   'SENDGRID_API_URL',
   'ENCRYPTION_KEY', 'ENCRYPTION_KEY_FILE', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'ADMIN_PASSWORD_FILE',
-  'KEY_RATE_WINDOW',
+  'KEY_RATE_WINDOW', 'STRIPE_SYNC_PLANS_ON_START', 'BILLING_JOB_INTERVAL_SECONDS',
 ];
 
 function inheritedEnv(): Record<string, string> {
@@ -159,6 +159,8 @@ export async function startServer(overrides: Record<string, string> = {}, opts: 
     LOG_DIR: path.join(varDir, 'log'),
     TOLLGATE_TEST_HOOKS: 'true',
     JWT_SECRET: randomSecret(64),
+    // Tests set Stripe price ids themselves; a start-up sync would race them (tests of the sync turn it on).
+    STRIPE_SYNC_PLANS_ON_START: 'false',
     ...overrides,
     DATABASE_URL: databaseUrl,
   };

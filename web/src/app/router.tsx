@@ -36,6 +36,11 @@ const PlaygroundPage = lazy(() =>
   import('@/features/playground/components/playground-page').then((m) => ({ default: m.PlaygroundPage })),
 );
 const UsagePage = lazy(() => import('@/features/usage/components/usage-page').then((m) => ({ default: m.UsagePage })));
+const BillingPage = lazy(() => import('@/features/billing/components/billing-page').then((m) => ({ default: m.BillingPage })));
+const PricingPage = lazy(() => import('@/features/billing/components/pricing-page').then((m) => ({ default: m.PricingPage })));
+const AdminPlansPage = lazy(() =>
+  import('@/features/admin-plans/components/admin-plans-page').then((m) => ({ default: m.AdminPlansPage })),
+);
 
 export function AppRoutes() {
   return (
@@ -43,6 +48,7 @@ export function AppRoutes() {
       <Route element={<AppLayout />}>
         <Route index element={<LandingPage />} />
         <Route path="status" element={<StatusPage />} />
+        <Route path="pricing" element={<PricingPage />} />
         <Route path="docs/api" element={<ApiReferencePage />} />
         <Route path="docs/problems" element={<ProblemReferencePage />} />
         <Route path="login" element={<LoginPage />} />
@@ -62,8 +68,10 @@ export function AppRoutes() {
         <Route path="dashboard" element={<DashboardPage />} />
         <Route path="keys" element={<ApiKeysPage />} />
         <Route path="usage" element={<UsagePage />} />
+        <Route path="billing" element={<BillingPage />} />
         <Route path="playground" element={<PlaygroundPage />} />
         <Route path="account" element={<AccountSettingsPage />} />
+        <Route path="admin/plans" element={<AdminPlansPage />} />
       </Route>
     </Routes>
   );

@@ -30,6 +30,8 @@ interface DialogProps {
   tone?: 'default' | 'danger';
   /** Changing this moves focus again as if the dialog had just opened (e.g. a new step). */
   stepKey?: string;
+  /** A wider panel for long forms. */
+  wide?: boolean;
 }
 
 /**
@@ -37,7 +39,17 @@ interface DialogProps {
  * open, kept inside with Tab / Shift+Tab, and returned to the opener on close. Page scrolling is locked while open.
  * Render it conditionally: mounting opens it, unmounting closes it.
  */
-export function Dialog({ title, description, children, onClose, initialFocusRef, returnFocusRef, tone = 'default', stepKey }: DialogProps) {
+export function Dialog({
+  title,
+  description,
+  children,
+  onClose,
+  initialFocusRef,
+  returnFocusRef,
+  tone = 'default',
+  stepKey,
+  wide = false,
+}: DialogProps) {
   const id = useId();
   const titleId = `${id}-title`;
   const descId = `${id}-desc`;
@@ -115,7 +127,7 @@ export function Dialog({ title, description, children, onClose, initialFocusRef,
         aria-modal="true"
         aria-labelledby={titleId}
         aria-describedby={description ? descId : undefined}
-        className={`dialog card${tone === 'danger' ? ' dialog--danger' : ''}`}
+        className={`dialog card${tone === 'danger' ? ' dialog--danger' : ''}${wide ? ' dialog--wide' : ''}`}
       >
         <header className="dialog__head">
           <h2 id={titleId} ref={titleRef} tabIndex={-1} className="dialog__title">

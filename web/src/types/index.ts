@@ -38,3 +38,26 @@ export type UsageEndpointRow = UsageByEndpoint['items'][number];
 export type UsageEvent = Schemas['UsageEvent'];
 export type UsageEventPage = Schemas['UsageEventPage'];
 export type Quota = Schemas['Quota'];
+
+export type Plan = Schemas['Plan'];
+export type Subscription = Schemas['Subscription'];
+export type BillingMode = Subscription['billingMode'];
+export type BillingInterval = Subscription['interval'];
+export type PlanChoice = Schemas['PlanChoice'];
+export type RedirectSession = Schemas['RedirectSession'];
+export type InvoiceLine = Schemas['InvoiceLine'];
+export type PlanChangePreview = Schemas['PlanChangePreview'];
+export type PaymentMethod = Schemas['PaymentMethod'];
+export type PaymentMethodList = Schemas['PaymentMethodList'];
+export type InvoiceSummary = Schemas['InvoiceSummary'];
+export type Invoice = Schemas['Invoice'];
+export type InvoicePage = Schemas['InvoicePage'];
+export type UpcomingInvoice = Schemas['UpcomingInvoice'];
+export type AdminPlan = Schemas['AdminPlan'];
+export type PlanInput = Schemas['PlanInput'];
+export type PlanUpdate = Schemas['PlanUpdate'];
+/**
+ * A plan's feature flags. The contract's `features: { type: object }` generates Record<string, never>; any JSON
+ * object is meant.
+ */
+export type PlanFeatures = Record<string, unknown>;

@@ -4,6 +4,7 @@ import { Shell, type NavItem } from './shell';
 
 const NAV: readonly NavItem[] = [
   { to: '/', label: 'Overview', end: true },
+  { to: '/pricing', label: 'Pricing' },
   { to: '/status', label: 'Status' },
   { to: '/docs/api', label: 'API reference' },
 ];

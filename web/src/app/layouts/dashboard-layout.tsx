@@ -8,8 +8,12 @@ const NAV: readonly NavItem[] = [
   { to: '/dashboard', label: 'Dashboard', end: true },
   { to: '/keys', label: 'API keys' },
   { to: '/usage', label: 'Usage' },
+  { to: '/billing', label: 'Billing' },
   { to: '/account', label: 'Account settings' },
 ];
+
+/** Shown to administrators only (the pages check the role too, and the server checks it again). */
+const ADMIN_NAV: readonly NavItem[] = [...NAV, { to: '/admin/plans', label: 'Plans' }];
 
 /** The signed-in area (rendered inside RequireAuth). */
 export function DashboardLayout() {
@@ -26,7 +30,7 @@ export function DashboardLayout() {
   );
   return (
     <Shell
-      nav={NAV}
+      nav={user?.role === 'ADMIN' ? ADMIN_NAV : NAV}
       navExtra={signOutItem}
       banner={user && !user.emailVerified ? <EmailVerificationBanner email={user.email} /> : null}
     />

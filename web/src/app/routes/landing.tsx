@@ -46,6 +46,9 @@ export function LandingPage() {
           <Link to="/docs/api" className="btn btn--primary btn--lg">
             Explore the API
           </Link>
+          <Link to="/pricing" className="btn btn--secondary btn--lg">
+            See pricing
+          </Link>
           <Link to="/status" className="btn btn--secondary btn--lg">
             Check system status
           </Link>

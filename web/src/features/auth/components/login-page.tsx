@@ -71,7 +71,7 @@ function PasswordStep({
       description="Welcome back. Sign in to manage your API, keys and account."
       footer={
         <p>
-          New to Tollgate? <Link to="/register">Create an account</Link>
+          New to Tollgate? <Link to="/register">Create an account</Link> · <Link to="/pricing">See plans and pricing</Link>
         </p>
       }
     >

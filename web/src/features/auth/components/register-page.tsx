@@ -51,7 +51,7 @@ export function RegisterPage() {
       description="Start selling access to your API. We'll email you a link to confirm your address."
       footer={
         <p>
-          Already have an account? <Link to="/login">Sign in</Link>
+          Already have an account? <Link to="/login">Sign in</Link> · <Link to="/pricing">Compare plans</Link>
         </p>
       }
     >

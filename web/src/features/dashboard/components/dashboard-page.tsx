@@ -10,6 +10,7 @@ const LINKS = [
   { to: '/keys', title: 'API keys', text: 'Create, rotate, disable and revoke the keys your customers use.' },
   { to: '/playground', title: 'API playground', text: 'Call the gateway with a key and see its limits, headers and refusals.' },
   { to: '/usage', title: 'Usage', text: 'Requests, errors, latency and quota over time, per key and endpoint.' },
+  { to: '/billing', title: 'Billing', text: 'Your plan, this period’s cost so far, invoices and payment methods.' },
   { to: '/account', title: 'Account settings', text: 'Profile, password, email, two-factor and sessions.' },
   { to: '/docs/api', title: 'API reference', text: 'Every endpoint this server exposes, with its schemas.' },
   { to: '/docs/problems', title: 'Error reference', text: 'What each problem code means and what to do about it.' },
