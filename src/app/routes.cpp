@@ -28,7 +28,10 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
   if (deps.billing) billing::register_plan_routes(router, *deps.billing, deps.stripe_mode);
   if (deps.billing_service) billing::register_billing_routes(router, *deps.billing_service);
-  if (deps.billing && deps.auth) billing::register_plan_admin_routes(router, *deps.auth, *deps.billing, deps.stripe_mode);
+  if (deps.billing && deps.auth) {
+    billing::register_plan_admin_routes(router, *deps.auth, *deps.billing, deps.stripe_mode);
+    billing::register_invoice_admin_routes(router, *deps.auth, *deps.billing);
+  }
 }
 
 }  // namespace tg::app

@@ -161,6 +161,8 @@ class BillingRepository {
   // Local mode period end: bills and rolls forward (or ends) up to `limit` due local subscriptions; returns how
   // many were handled.
   Task<Result<int>> renew_local_subscriptions(int limit);
+  // "<source> and <status>" of an invoice, for explaining a refusal; nothing when unknown.
+  Task<Result<std::optional<std::string>>> invoice_state(const std::string& invoice_id);
   // Admin: mark a local invoice paid; nothing when the invoice is unknown or not open/failed.
   Task<Result<std::optional<nlohmann::json>>> mark_invoice_paid(const std::string& invoice_id,
                                                                 const std::string& admin_user_id,

@@ -147,7 +147,18 @@ const db::Query kMarkPaid{
     "reason, request_id) SELECT 'admin', $2::uuid, upd.organization_id, 'admin.invoice.marked_paid', "
     "'billing_record', upd.id::text, $3, $4 FROM upd) "
     "SELECT jsonb_build_object(" INVOICE_FIELDS("upd") ")::text FROM upd"};
+const db::Query kInvoiceState{"billing_invoice_state",
+                              "SELECT source || ' and ' || status AS state FROM billing_records WHERE id = $1::uuid"};
 }  // namespace
+
+Task<Result<std::optional<std::string>>> BillingRepository::invoice_state(const std::string& invoice_id) {
+  db::Params p{invoice_id};
+  auto r = co_await db_.query(kInvoiceState, std::move(p));
+  if (!r) co_return r.error();
+  std::optional<std::string> out;
+  if (!r->empty()) out = std::string(r->get(0, "state"));
+  co_return out;
+}
 
 Task<Result<InvoiceApplied>> BillingRepository::apply_invoice(const StripeInvoice& inv) {
   const auto n = [](std::int64_t v) { return std::to_string(v); };

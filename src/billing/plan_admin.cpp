@@ -212,6 +212,38 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
   });
 }
 
+void register_invoice_admin_routes(http::Router& router, auth::AuthService& auth, BillingRepository& repo) {
+  // Local billing mode: an admin records a payment received outside Tollgate (bank transfer, cash). Stripe
+  // invoices are paid through Stripe only (409 otherwise); audited with the required reason.
+  router.add("POST", "/api/admin/invoices/{id}/mark-paid", [&auth, &repo](Request& req) -> Task<Response> {
+    const std::string user_id = req.user_id;
+    auto admin = co_await auth.require_admin(user_id);
+    if (!admin) co_return http::problem(admin.error(), req.request_id);
+    const std::string id(req.param("id"));
+    const Error missing = Error::coded(ErrorCode::NotFound, "INVOICE_NOT_FOUND", "No such invoice.");
+    if (!auth::is_uuid(id)) co_return http::problem(missing, req.request_id);
+    auto body = http::json_object_body(req, {"reason"});
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    http::Validator v(*body);
+    const std::string reason = auth::trim(v.string("reason", true, 1, 2000));
+    if (v.ok() && reason.empty()) v.fail("reason", "must not be blank");
+    if (!v.ok()) co_return http::problem(v.error(), req.request_id);
+    const std::string rid = req.request_id;
+    auto r = co_await repo.mark_invoice_paid(id, user_id, reason, rid);
+    if (!r) co_return http::problem(r.error(), req.request_id);
+    if (!r.value()) {
+      auto state = co_await repo.invoice_state(id);
+      if (!state) co_return http::problem(state.error(), req.request_id);
+      if (!state.value()) co_return http::problem(missing, req.request_id);
+      co_return http::problem(Error::coded(ErrorCode::Conflict, "INVOICE_NOT_PAYABLE",
+                                           "Only open or failed local invoices can be marked paid (this one is " +
+                                               *state.value() + ")."),
+                              req.request_id);
+    }
+    co_return no_store(Response::json(200, *r.value()));
+  });
+}
+
 Task<Result<std::string>> PlanSyncJob::ensure_price(const PlanSync& p, const std::string& current, const json& terms,
                                                     const std::string& key) {
   if (!current.empty()) {

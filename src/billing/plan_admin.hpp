@@ -19,6 +19,9 @@ nlohmann::json plan_with_defaults(const nlohmann::json& body);
 void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, BillingRepository& repo,
                                 bool stripe_mode);
 
+// POST /api/admin/invoices/{id}/mark-paid (local invoices; admin with 2FA; reason required and audited).
+void register_invoice_admin_routes(http::Router& router, auth::AuthService& auth, BillingRepository& repo);
+
 // The `stripe.sync_plan` job: makes Stripe's Product, Prices (monthly, annual, metered) and Billing Meter match
 // the plan. Prices are immutable at Stripe: a changed amount gets a new Price (the old one is archived; current
 // subscribers keep it until they change plan). Every POST has an idempotency key derived from the plan and the
