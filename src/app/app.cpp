@@ -186,6 +186,9 @@ Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, b
     auto renewed = co_await repo.renew_local_subscriptions(500);
     if (!renewed) log::warn("local renewals failed", {{"cause", renewed.error().cause}});
     else if (renewed.value() > 0) log::info("local subscriptions renewed", {{"count", renewed.value()}});
+    if (auto d = co_await repo.local_dunning(cfg.payment_grace_days); !d)
+      log::warn("local dunning failed", {{"cause", d.error().cause}});
+    if (auto q = co_await repo.queue_quota_notices(); !q) log::warn("quota notices failed", {{"cause", q.error().cause}});
     const auto now_s = static_cast<std::int64_t>(std::time(nullptr));
     auto reported = co_await meters.run_once(now_s);
     if (!reported) log::warn("meter reporting failed", {{"cause", reported.error().cause}});

@@ -161,6 +161,10 @@ class BillingRepository {
   // Local mode period end: bills and rolls forward (or ends) up to `limit` due local subscriptions; returns how
   // many were handled.
   Task<Result<int>> renew_local_subscriptions(int limit);
+  // Local dunning: overdue local invoices make their subscription past due (grace starts); paid ones cure it.
+  Task<Status> local_dunning(int grace_days);
+  // Queues the 80 % / 100 % quota emails (once per organization, threshold and period).
+  Task<Status> queue_quota_notices();
   // "<source> and <status>" of an invoice, for explaining a refusal; nothing when unknown.
   Task<Result<std::optional<std::string>>> invoice_state(const std::string& invoice_id);
   // Admin: mark a local invoice paid; nothing when the invoice is unknown or not open/failed.

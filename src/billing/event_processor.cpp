@@ -1,5 +1,7 @@
 #include "billing/event_processor.hpp"
 
+#include <algorithm>
+#include <ctime>
 #include <set>
 
 #include "core/log.hpp"
@@ -24,6 +26,16 @@ void count(const std::string& type, const char* outcome) {
       .counter("tollgate_stripe_events_processed_total", "Stripe webhook events processed by type and outcome",
                {{"type", type}, {"outcome", outcome}})
       .inc();
+}
+
+// Seconds from Stripe creating the event to Tollgate having applied it (alert when it grows: a stuck queue).
+void lag(const nlohmann::json& event) {
+  if (!event.is_object() || !event.contains("created") || !event["created"].is_number_integer()) return;
+  const double seconds = static_cast<double>(std::time(nullptr) - event["created"].get<std::int64_t>());
+  static auto& h = metrics::registry().histogram(
+      "tollgate_stripe_webhook_lag_seconds", "Seconds from a Stripe event's creation to its processing", {},
+      {1, 5, 15, 60, 300, 900, 3600, 21600, 86400});
+  h.observe(std::max(seconds, 0.0));
 }
 
 const std::set<std::string> kInvoiceEvents = {"invoice.created", "invoice.finalized", "invoice.updated",
@@ -142,6 +154,7 @@ Task<Status> EventProcessor::process(const nlohmann::json& payload) {
   // coroutine (GCC 12, docs/architecture.md).
   const std::string processed = "processed", ignored = "ignored", failed = "failed", no_error;
   const auto event = nlohmann::json::parse(e.payload, nullptr, false);
+  lag(event);
   nlohmann::json object = nlohmann::json::object();
   if (event.is_object() && event.contains("data") && event["data"].is_object() && event["data"].contains("object"))
     object = event["data"]["object"];
@@ -218,6 +231,12 @@ Task<Status> EventProcessor::mirror_subscription(const std::string& event_id, co
     co_await repo_.mark_event(event_id, failed, why);
     log::warn("stripe subscription not mirrored", {{"subscription", s.id}, {"reason", why}});
     co_return Error::of(ErrorCode::Conflict, why);
+  }
+  if (applied.value()) {
+    metrics::registry()
+        .counter("tollgate_subscription_changes_total", "Subscription states mirrored from Stripe by status",
+                 {{"status", s.status}})
+        .inc();
   }
   log::info("stripe subscription mirrored", {{"subscription", s.id}, {"status", s.status}});
   co_return co_await repo_.mark_event(event_id, processed, no_error);

@@ -95,12 +95,13 @@ const db::Query kInvoice{"billing_invoice",
 // One due local subscription per call (SKIP LOCKED: instances share the work): bill the period that ended with
 // the plan in effect at its end (base fee + overage from the rollups, rounded half up once), then roll the
 // period forward, or end the subscription when it was canceled at period end. Comped ('manual') subscriptions
-// roll without an invoice; a zero total gets none either. The unique (organization, period) index makes a
+// roll without an invoice; a zero total gets none either. A subscription still past due at its period end (an
+// unpaid local invoice beyond the grace period's start) ends instead of renewing: local dunning's last step. The unique (organization, period) index makes a
 // repeat a no-op.
 const db::Query kRenewLocal{
     "billing_renew_local",
     "WITH s AS (SELECT s.id, s.organization_id, s.plan_id, s.source, s.billing_interval, s.current_period_start, "
-    "s.current_period_end, s.cancel_at_period_end, p.name, p.currency, p.included_units, p.overage_price_minor, "
+    "s.current_period_end, (s.cancel_at_period_end OR s.status = 'past_due') AS ends, p.name, p.currency, p.included_units, p.overage_price_minor, "
     "p.overage_block_units, p.quota_policy, CASE WHEN s.billing_interval = 'year' THEN "
     "COALESCE(p.price_annual_minor, p.price_monthly_minor * 12) ELSE p.price_monthly_minor END AS base "
     "FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.source IN ('local', 'manual') "
@@ -130,13 +131,54 @@ const db::Query kRenewLocal{
     "d.overage_block_units, d.over_amount)) AS x(pos, kind, descr, qty, unit, per, amount) "
     "WHERE x.kind <> 'overage' OR d.over_units > 0), "
     "roll AS (UPDATE subscriptions t SET "
-    "current_period_start = CASE WHEN d.cancel_at_period_end THEN t.current_period_start ELSE d.current_period_end "
-    "END, current_period_end = CASE WHEN d.cancel_at_period_end THEN t.current_period_end ELSE "
+    "current_period_start = CASE WHEN d.ends THEN t.current_period_start ELSE d.current_period_end "
+    "END, current_period_end = CASE WHEN d.ends THEN t.current_period_end ELSE "
     "d.current_period_end + CASE WHEN d.billing_interval = 'year' THEN interval '1 year' ELSE interval '1 month' "
-    "END END, status = CASE WHEN d.cancel_at_period_end THEN 'canceled' ELSE t.status END, "
-    "ended_at = CASE WHEN d.cancel_at_period_end THEN d.current_period_end END FROM d WHERE t.id = d.id "
+    "END END, status = CASE WHEN d.ends THEN 'canceled' ELSE t.status END, "
+    "ended_at = CASE WHEN d.ends THEN d.current_period_end END FROM d WHERE t.id = d.id "
     "RETURNING t.id) "
     "SELECT (SELECT count(*) FROM roll) AS rolled, (SELECT count(*) FROM rec) AS billed"};
+
+// Local dunning: an overdue local invoice puts its subscription past due (the grace period starts; after it the
+// decision engine answers PAYMENT_REQUIRED); once nothing is overdue any more it is active again.
+const db::Query kLocalDunning{
+    "billing_local_dunning",
+    "WITH overdue AS (SELECT DISTINCT subscription_id FROM billing_records WHERE source = 'local' "
+    "AND status IN ('open', 'failed') AND due_at < now() AND subscription_id IS NOT NULL), "
+    "late AS (UPDATE subscriptions s SET status = 'past_due', past_due_since = now(), "
+    "payment_grace_ends_at = now() + make_interval(days => $1::int) FROM overdue WHERE s.id = overdue.subscription_id "
+    "AND s.source = 'local' AND s.status IN ('active', 'trialing') RETURNING s.id), "
+    "cured AS (UPDATE subscriptions s SET status = 'active', past_due_since = NULL, payment_grace_ends_at = NULL "
+    "WHERE s.source = 'local' AND s.status = 'past_due' AND NOT EXISTS (SELECT 1 FROM overdue "
+    "WHERE overdue.subscription_id = s.id) RETURNING s.id) "
+    "SELECT (SELECT count(*) FROM late) AS late, (SELECT count(*) FROM cured) AS cured"};
+
+// 80 % and 100 % of the included units, once per organization, threshold and period (the outbox key), for the
+// organizations that used anything in the last two hours. Over-quota mail says whether calls are refused
+// (hard cap) or billed as overage.
+const db::Query kQuotaNotices{
+    "billing_quota_notices",
+    "WITH active AS (SELECT DISTINCT organization_id FROM usage_rollups WHERE bucket = 'hour' "
+    "AND bucket_start >= date_trunc('hour', now()) - interval '2 hours'), "
+    "s AS (SELECT a.organization_id AS org, COALESCE(s.plan_id, (SELECT id FROM plans WHERE slug = 'free')) AS plan_id, "
+    "COALESCE(s.current_period_start, date_trunc('month', now(), 'UTC')) AS ps, "
+    "COALESCE(s.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
+    "FROM active a LEFT JOIN subscriptions s ON s.organization_id = a.organization_id AND s.status IN "
+    CURRENT_STATUSES "), "
+    "u AS (SELECT s.*, p.included_units AS inc, p.quota_policy, (SELECT COALESCE(sum(r.cost_units), 0) FROM "
+    "usage_rollups r WHERE r.organization_id = s.org AND r.bucket = 'hour' AND r.bucket_start >= "
+    "date_trunc('hour', s.ps) AND r.bucket_start < s.pe)::bigint AS used FROM s JOIN plans p ON p.id = s.plan_id "
+    "WHERE p.included_units > 0), "
+    "t AS (SELECT u.*, x.tmpl FROM u, LATERAL (VALUES ('quota_warning', 80), ('quota_exceeded', 100)) AS x(tmpl, pct) "
+    "WHERE u.used * 100 >= u.inc * x.pct), "
+    "o AS (SELECT t.*, COALESCE(o.billing_email, us.email) AS email, us.id AS uid FROM t JOIN organizations o "
+    "ON o.id = t.org JOIN users us ON us.id = o.owner_user_id WHERE o.status = 'active'), "
+    "mail AS (INSERT INTO email_outbox (user_id, to_email, template, payload, idempotency_key) SELECT o.uid, o.email, "
+    "o.tmpl, jsonb_build_object('used', o.used, 'limit', o.inc, 'hardCap', o.quota_policy = 'hard_cap'), "
+    "o.tmpl || ':' || o.org || ':' || (extract(epoch FROM o.ps))::bigint FROM o "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id) "
+    "INSERT INTO jobs (kind, payload, idempotency_key, max_attempts) SELECT 'mail.send', "
+    "jsonb_build_object('outboxId', id::text), 'mail.send:' || id::text, 20 FROM mail"};
 
 const db::Query kMarkPaid{
     "billing_mark_invoice_paid",
@@ -276,6 +318,20 @@ Task<Result<int>> BillingRepository::renew_local_subscriptions(int limit) {
     ++handled;
   }
   co_return handled;
+}
+
+Task<Status> BillingRepository::local_dunning(int grace_days) {
+  db::Params p{std::to_string(grace_days)};
+  auto r = co_await db_.query(kLocalDunning, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
+
+Task<Status> BillingRepository::queue_quota_notices() {
+  const db::Params none;
+  auto r = co_await db_.query(kQuotaNotices, none);
+  if (!r) co_return r.error();
+  co_return ok_status();
 }
 
 Task<Result<std::optional<nlohmann::json>>> BillingRepository::mark_invoice_paid(const std::string& invoice_id,

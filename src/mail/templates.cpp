@@ -213,7 +213,9 @@ Result<Rendered> render(const std::string& name, const nlohmann::json& p, const 
     parts.subject = exceeded ? "You've used your monthly API quota" : "You've used 80% of your monthly API quota";
     parts.paragraphs = {"This month you've made " + std::to_string(used) + " of " + std::to_string(limit) +
                         " included API calls." +
-                        (exceeded ? " Further calls are refused until the quota resets or you upgrade."
+                        (exceeded ? (p.value("hardCap", true)
+                                         ? " Further calls are refused until the quota resets or you upgrade."
+                                         : " Further calls are billed as overage at your plan's price.")
                                   : " Upgrade your plan to avoid interruptions.")};
     parts.button_label = "View usage";
     parts.button_url = public_url + "/usage";
