@@ -52,7 +52,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-// minor / block as a decimal string with at most 12 places (Stripe's unit_amount_decimal), rounded half up.
+}  // namespace
+
 std::string unit_decimal(std::int64_t minor, std::int64_t block) {
   const std::int64_t whole = minor / block;
   std::int64_t rem = minor % block;
@@ -70,6 +71,8 @@ std::string unit_decimal(std::int64_t minor, std::int64_t block) {
   while (!frac.empty() && frac.back() == '0') frac.pop_back();
   return std::to_string(whole) + (frac.empty() ? "" : "." + frac);
 }
+
+namespace {
 
 std::string str(const json& j, const char* key) {
   if (!j.is_object()) return {};

@@ -39,6 +39,9 @@ class PlanSyncJob {
   BillingGateway* stripe_;
 };
 
+// minor / block as a decimal string with at most 12 places (Stripe's unit_amount_decimal), rounded half up.
+std::string unit_decimal(std::int64_t minor, std::int64_t block);
+
 // The meter event name a usage-priced plan reports to (one meter per plan).
 std::string meter_event_name(const std::string& plan_slug);
 
