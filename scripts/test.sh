@@ -57,8 +57,13 @@ DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/tollgate_e2e" PORT=$e2e_p
   SMTP_URL="smtp://127.0.0.1:$e2e_smtp_port" PUBLIC_URL="http://127.0.0.1:$e2e_port" \
   "$TOLLGATE_BIN" serve >"$work/e2e-server.log" 2>&1 &
 server_pid=$!
+# Tests that need another configuration (billing in Stripe mode, against the fake Stripe of tests/functional run
+# inside the test process) start a server of their own: this binary, on a fresh database created (and dropped)
+# in the cluster of E2E_ADMIN_DATABASE_URL, serving E2E_WEB_DIR.
 if wait_http "http://127.0.0.1:$e2e_port/readyz" 60; then
-  (cd web && E2E_BASE_URL="http://127.0.0.1:$e2e_port" E2E_SMTP_PORT=$e2e_smtp_port npm run --silent e2e -- \
+  (cd web && E2E_BASE_URL="http://127.0.0.1:$e2e_port" E2E_SMTP_PORT=$e2e_smtp_port \
+    E2E_TOLLGATE_BIN="$TOLLGATE_BIN" E2E_ADMIN_DATABASE_URL="$TEST_DATABASE_URL" E2E_WEB_DIR="$root/web/dist" \
+    npm run --silent e2e -- \
     --reporter=default --reporter=json --outputFile.json="$reports/e2e.json") || { status=1; tail -n 30 "$work/e2e-server.log"; }
 else
   echo "e2e: server did not become ready"; tail -n 30 "$work/e2e-server.log"; status=1

@@ -77,6 +77,15 @@ const db::Query kSubscription{
     "'cancelAtPeriodEnd', COALESCE(s.cancel_at_period_end, false), 'trialEnd', " SQL_TS("s.trial_end") ", "
     "'pastDueSince', " SQL_TS("s.past_due_since") ", 'paymentGraceEndsAt', " SQL_TS("s.payment_grace_ends_at") ")::text "
     "FROM plans p LEFT JOIN s ON true WHERE p.id = COALESCE(s.plan_id, (SELECT id FROM plans WHERE slug = 'free'))"};
+const db::Query kAuditBilling{
+    "billing_audit",
+    "INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, request_id, "
+    "metadata) VALUES ('user', $2::uuid, $1::uuid, $3, 'organization', $1, $4, $5::jsonb)"};
+const db::Query kLinkInvoices{
+    "billing_link_invoices",
+    "UPDATE billing_records b SET subscription_id = s.id, plan_id = COALESCE(b.plan_id, s.plan_id) "
+    "FROM subscriptions s WHERE s.stripe_subscription_id = $1 AND b.metadata->>'stripe_subscription_id' = $1 "
+    "AND b.subscription_id IS NULL"};
 const db::Query kForgetCustomer{"billing_forget_customer",
                                 "UPDATE organizations SET stripe_customer_id = NULL WHERE stripe_customer_id = $1"};
 const db::Query kPlanJson{"billing_plan_json",
@@ -133,6 +142,22 @@ Task<Result<std::string>> BillingRepository::public_plans_json() {
   auto r = co_await db_.query(kPublicPlans, none);
   if (!r) co_return r.error();
   co_return std::string(r->get(0, 0));
+}
+
+Task<Status> BillingRepository::audit_billing(const std::string& organization_id, const std::string& user_id,
+                                             const std::string& action, const nlohmann::json& detail,
+                                             const std::string& request_id) {
+  db::Params p{organization_id, user_id, action, request_id, detail.dump()};
+  auto r = co_await db_.query(kAuditBilling, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
+
+Task<Status> BillingRepository::link_invoices(const std::string& stripe_subscription_id) {
+  db::Params p{stripe_subscription_id};
+  auto r = co_await db_.query(kLinkInvoices, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
 }
 
 Task<Status> BillingRepository::forget_customer(const std::string& stripe_customer_id) {

@@ -54,7 +54,7 @@ struct BillingState {
 
 // One invoice from Stripe, as mirrored into billing_records (minor units; times in unix seconds, 0 = none).
 struct StripeInvoiceLine {
-  std::string id, kind, description;
+  std::string id, kind, description, price_id;
   std::int64_t quantity = 1, amount = 0, period_start = 0, period_end = 0;
   std::optional<std::int64_t> unit_price;
 };
@@ -113,6 +113,11 @@ class BillingRepository {
   // Records the customer id unless one is already recorded; returns the id that is recorded now.
   Task<Result<std::string>> set_customer_id(const std::string& organization_id, const std::string& customer_id);
 
+  // An audit row for a customer's billing action (no secrets in `detail`).
+  Task<Status> audit_billing(const std::string& organization_id, const std::string& user_id, const std::string& action,
+                             const nlohmann::json& detail, const std::string& request_id);
+  // Invoices mirrored before their subscription get linked to it once it is mirrored.
+  Task<Status> link_invoices(const std::string& stripe_subscription_id);
   // customer.deleted: the organization forgets the customer (a new one is created when it is needed again).
   Task<Status> forget_customer(const std::string& stripe_customer_id);
 

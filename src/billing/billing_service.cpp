@@ -100,8 +100,11 @@ Task<Status> BillingService::mirror(const json& subscription) {
   auto applied = co_await repo_.apply_subscription(s, grace_days_);
   if (!applied) co_return applied.error();
   // Not mirrored (unknown price): the webhook retries; the customer's change is at Stripe already.
-  if (!applied.value()) log::warn("stripe subscription not mirrored yet", {{"subscription", s.id}});
-  co_return ok_status();
+  if (!applied.value()) {
+    log::warn("stripe subscription not mirrored yet", {{"subscription", s.id}});
+    co_return ok_status();
+  }
+  co_return co_await repo_.link_invoices(s.id);
 }
 
 Task<Result<json>> BillingService::checkout(const BillingActor& a, const std::string& plan,
@@ -224,19 +227,28 @@ Task<Status> BillingService::change(const BillingActor& a, const std::string& pl
   auto sub = co_await stripe_subscription(*st);
   if (!sub) co_return sub.error();
   const std::int64_t when = proration_date.value_or(static_cast<std::int64_t>(std::time(nullptr)));
-  const json metadata = {{"organization_id", a.organization_id}, {"plan", p->slug}};
   // always_invoice: the proration is charged now, as the preview showed; pending_if_incomplete: if that payment
-  // fails, Stripe keeps the old plan instead of granting the new one unpaid.
+  // fails, Stripe keeps the old plan instead of granting the new one unpaid. (No metadata: Stripe refuses it with
+  // pending updates at the pinned API version; the plan is found by its price id.)
   const json params = {{"items", plan_change_items(*sub, *p, interval)},
                        {"proration_behavior", "always_invoice"},
                        {"proration_date", when},
-                       {"payment_behavior", "pending_if_incomplete"},
-                       {"metadata", metadata}};
+                       {"payment_behavior", "pending_if_incomplete"}};
   const std::string method = "POST", path = "/v1/subscriptions/" + str(*sub, "id");
   const std::string key =
       "tollgate-change-" + str(*sub, "id") + "-" + p->slug + "-" + interval + "-" + std::to_string(when);
   auto updated = co_await stripe_->call(method, path, params, key);
   if (!updated) co_return updated.error();
+  if (updated->contains("pending_update") && !(*updated)["pending_update"].is_null()) {
+    // The proration charge was declined: Stripe kept the old plan and holds the change as pending.
+    co_return Error::coded(ErrorCode::PaymentRequired, "PAYMENT_FAILED",
+                           "The payment for the change was declined; the plan did not change. Update the payment "
+                           "method and try again.");
+  }
+  const std::string action = "billing.plan.changed";
+  const json detail = {{"plan", p->slug}, {"interval", interval}, {"mode", "stripe"}};
+  auto audited = co_await repo_.audit_billing(a.organization_id, a.user_id, action, detail, a.request_id);
+  if (!audited) co_return audited.error();
   log::info("plan changed", {{"organizationId", a.organization_id}, {"plan", p->slug}, {"mode", "stripe"}});
   co_return co_await mirror(updated.value());
 }
@@ -264,6 +276,11 @@ Task<Status> BillingService::set_cancel(const BillingActor& a, bool cancel) {
   const std::string key = std::string(cancel ? "tollgate-cancel-" : "tollgate-resume-") + a.request_id;
   auto updated = co_await stripe_->call(method, path, params, key);
   if (!updated) co_return updated.error();
+  const std::string action =
+      cancel ? "billing.subscription.cancel_scheduled" : "billing.subscription.resumed";
+  const json detail = {{"mode", "stripe"}};
+  auto audited = co_await repo_.audit_billing(a.organization_id, a.user_id, action, detail, a.request_id);
+  if (!audited) co_return audited.error();
   co_return co_await mirror(updated.value());
 }
 

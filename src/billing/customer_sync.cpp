@@ -31,14 +31,27 @@ Task<Result<std::string>> CustomerSync::ensure(const std::string& organization_i
   if (t.stripe_customer_id) co_return *t.stripe_customer_id;
   nlohmann::json params = {
       {"email", t.email}, {"name", t.name}, {"metadata", {{"organization_id", t.organization_id}}}};
-  // One key per organization: a retried job (or a second instance running it) gets the same customer back.
-  const std::string key = "tollgate-create-customer-" + t.organization_id;
-  const std::string method = "POST", path = "/v1/customers";
-  auto created = co_await stripe_->call(method, path, params, key);
-  if (!created) co_return created.error();
-  if (!created->contains("id") || !(*created)["id"].is_string())
-    co_return Error::of(ErrorCode::BadGateway, "Stripe answered a customer without an id");
-  const std::string id = (*created)["id"].get<std::string>();
+  // One key per organization: a retried job (or a second instance running it) gets the same customer back. If
+  // that customer was deleted since (customer.deleted made us forget it), Stripe would replay the dead id for a
+  // day: the next key names the dead customer, so it is unique and still the same for every racing caller.
+  std::string key = "tollgate-create-customer-" + t.organization_id;
+  const std::string method = "POST", path = "/v1/customers", get = "GET", no_key;
+  const nlohmann::json none = nlohmann::json::object();
+  std::string id;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto created = co_await stripe_->call(method, path, params, key);
+    if (!created) co_return created.error();
+    if (!created->contains("id") || !(*created)["id"].is_string())
+      co_return Error::of(ErrorCode::BadGateway, "Stripe answered a customer without an id");
+    id = (*created)["id"].get<std::string>();
+    const std::string cpath = "/v1/customers/" + id;
+    auto live = co_await stripe_->call(get, cpath, none, no_key);
+    if (!live && live.error().code != ErrorCode::NotFound) co_return live.error();
+    if (live && !live->value("deleted", false)) break;
+    key = "tollgate-create-customer-" + t.organization_id + "-after-" + id;
+    id.clear();
+  }
+  if (id.empty()) co_return Error::of(ErrorCode::BadGateway, "Stripe keeps answering a deleted customer");
   auto recorded = co_await repo_.set_customer_id(t.organization_id, id);
   if (!recorded) co_return recorded.error();
   log::info("stripe customer created", {{"organizationId", t.organization_id}, {"customer", recorded.value()}});

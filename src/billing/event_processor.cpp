@@ -126,6 +126,7 @@ StripeInvoice parse_invoice(const nlohmann::json& o) {
       const nlohmann::json price = l.is_object() ? l.value("price", nlohmann::json::object()) : nlohmann::json();
       const bool is_metered = price.is_object() && price.contains("recurring") && price["recurring"].is_object() &&
                               text(price["recurring"], "usage_type") == "metered";
+      line.price_id = text(price, "id");
       if (price.is_object() && price.contains("unit_amount") && price["unit_amount"].is_number_integer())
         line.unit_price = price["unit_amount"].get<std::int64_t>();
       if (l.is_object() && l.value("proration", false)) line.kind = "proration";
@@ -233,6 +234,8 @@ Task<Status> EventProcessor::mirror_subscription(const std::string& event_id, co
     co_return Error::of(ErrorCode::Conflict, why);
   }
   if (applied.value()) {
+    auto linked = co_await repo_.link_invoices(s.id);
+    if (!linked) co_return linked.error();
     metrics::registry()
         .counter("tollgate_subscription_changes_total", "Subscription states mirrored from Stripe by status",
                  {{"status", s.status}})

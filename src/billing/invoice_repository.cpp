@@ -24,27 +24,36 @@ namespace {
 
 // $1 invoice id, $2 customer, $3 subscription, $4 number, $5 status, $6 currency, $7/$8 period, $9 subtotal,
 // $10 discount, $11 tax, $12 total, $13 amount due, $14 amount paid, $15 hosted url, $16 pdf url, $17 created,
-// $18 due, $19 paid at, $20 voided at, $21 attempts, $22 overage units.
+// $18 due, $19 paid at, $20 voided at, $21 attempts, $22 overage units, $23 the base line's price id.
 // `prev` reads the row as it was before this statement, so the caller learns about a transition (paid, failed)
 // exactly once however often and in whatever order the events come.
+// Serializes the mirroring of one invoice across instances (invoice.paid and invoice.payment_succeeded arrive
+// together): the next statement then sees the other's committed row as `prev`.
+const db::Query kLockInvoice{"billing_lock_invoice", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"};
+
 const db::Query kApplyInvoice{
     "billing_apply_invoice",
     "WITH org AS (SELECT id FROM organizations WHERE stripe_customer_id = $2 LIMIT 1), "
     "sub AS (SELECT id, plan_id FROM subscriptions WHERE $3 <> '' AND stripe_subscription_id = $3), "
+    // The plan billed is the one whose price the invoice's base line carries (the subscription may have moved on).
+    "billed AS (SELECT id FROM plans WHERE $23 <> '' AND $23 IN (stripe_price_monthly_id, stripe_price_annual_id, "
+    "stripe_price_metered_id) LIMIT 1), "
     "prev AS (SELECT status FROM billing_records WHERE stripe_invoice_id = $1), "
     "up AS (INSERT INTO billing_records AS b (organization_id, subscription_id, plan_id, source, number, status, "
     "currency, period_start, period_end, subtotal_minor, discount_minor, tax_minor, total_minor, amount_due_minor, "
     "amount_paid_minor, usage_units, overage_units, stripe_invoice_id, stripe_state_at, hosted_invoice_url, "
-    "invoice_pdf_url, issued_at, due_at, paid_at, voided_at, payment_failed_at, payment_attempts) "
-    "SELECT org.id, sub.id, sub.plan_id, 'stripe', NULLIF($4, ''), $5, upper($6), to_timestamp($7::bigint), "
+    "invoice_pdf_url, issued_at, due_at, paid_at, voided_at, payment_failed_at, payment_attempts, metadata) "
+    "SELECT org.id, sub.id, COALESCE((SELECT id FROM billed), sub.plan_id), 'stripe', NULLIF($4, ''), $5, upper($6), to_timestamp($7::bigint), "
     "to_timestamp(GREATEST($8::bigint, $7::bigint)), $9::bigint, $10::bigint, $11::bigint, $12::bigint, "
     "$13::bigint, $14::bigint, $22::bigint, $22::bigint, $1, now(), NULLIF($15, ''), NULLIF($16, ''), "
     "to_timestamp(NULLIF($17::bigint, 0)), to_timestamp(NULLIF($18::bigint, 0)), "
     "CASE WHEN $5 = 'paid' THEN COALESCE(to_timestamp(NULLIF($19::bigint, 0)), now()) END, "
     "CASE WHEN $5 = 'void' THEN COALESCE(to_timestamp(NULLIF($20::bigint, 0)), now()) END, "
-    "CASE WHEN $5 = 'failed' THEN now() END, $21::int FROM org LEFT JOIN sub ON true "
+    "CASE WHEN $5 = 'failed' THEN now() END, $21::int, "
+    "CASE WHEN $3 <> '' THEN jsonb_build_object('stripe_subscription_id', $3) ELSE '{}'::jsonb END "
+    "FROM org LEFT JOIN sub ON true "
     "ON CONFLICT (stripe_invoice_id) DO UPDATE SET subscription_id = COALESCE(EXCLUDED.subscription_id, "
-    "b.subscription_id), plan_id = COALESCE(EXCLUDED.plan_id, b.plan_id), number = COALESCE(EXCLUDED.number, "
+    "b.subscription_id), plan_id = COALESCE(EXCLUDED.plan_id, b.plan_id), metadata = b.metadata || EXCLUDED.metadata, number = COALESCE(EXCLUDED.number, "
     "b.number), status = EXCLUDED.status, currency = EXCLUDED.currency, period_start = EXCLUDED.period_start, "
     "period_end = EXCLUDED.period_end, subtotal_minor = EXCLUDED.subtotal_minor, discount_minor = "
     "EXCLUDED.discount_minor, tax_minor = EXCLUDED.tax_minor, total_minor = EXCLUDED.total_minor, amount_due_minor = "
@@ -89,7 +98,7 @@ const db::Query kInvoicePage{
     "(to_timestamp($2::bigint / 1000000.0), $3::uuid)) ORDER BY b.created_at DESC, b.id DESC LIMIT $4::int"};
 
 const db::Query kInvoice{"billing_invoice",
-                         "SELECT " INVOICE_DETAIL("b") "::text FROM billing_records b "
+                         "SELECT (" INVOICE_DETAIL("b") ")::text FROM billing_records b "
                          "WHERE b.id = $1::uuid AND b.organization_id = $2::uuid"};
 
 // One due local subscription per call (SKIP LOCKED: instances share the work): bill the period that ended with
@@ -219,14 +228,23 @@ Task<Result<InvoiceApplied>> BillingRepository::apply_invoice(const StripeInvoic
                      {"periodStart", std::to_string(l.period_start)},
                      {"periodEnd", std::to_string(l.period_end)}});
   }
+  std::string base_price;
+  for (const auto& l : inv.lines)
+    if (l.kind == "base_fee" && !l.price_id.empty()) {
+      base_price = l.price_id;
+      break;
+    }
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
+  db::Params lock{inv.id};
+  auto locked = co_await tx->query(kLockInvoice, std::move(lock));
+  if (!locked) co_return locked.error();
   db::Params p{inv.id,         inv.customer,           inv.subscription,      inv.number,
                inv.status,     inv.currency,           n(inv.period_start),   n(inv.period_end),
                n(inv.subtotal), n(inv.discount),       n(inv.tax),            n(inv.total),
                n(inv.amount_due), n(inv.amount_paid), inv.hosted_url,        inv.pdf_url,
                n(inv.created),  n(inv.due_date),       n(inv.paid_at),        n(inv.voided_at),
-               n(inv.attempt_count), n(overage)};
+               n(inv.attempt_count), n(overage),        base_price};
   auto r = co_await tx->query(kApplyInvoice, std::move(p));
   if (!r) co_return r.error();
   InvoiceApplied out;

@@ -8,7 +8,8 @@
 namespace tg::billing {
 namespace {
 constexpr const char* kCursor = "stripe.meter_events";
-constexpr std::int64_t kRescan = 48 * 3600;
+// Late units are found as far back as Stripe accepts meter events (35 days), so a long outage is still billed.
+constexpr std::int64_t kRescan = 35 * 86400;
 
 void count(const char* outcome, std::int64_t units) {
   auto& reg = metrics::registry();

@@ -9,7 +9,8 @@ namespace tg::billing {
 // anything is sent; the identifier is also the meter event's `identifier` and the Idempotency-Key, so a resend
 // after a crash or timeout is deduplicated by Stripe and by the ledger. Only whole hours are reported; units
 // that arrive late for a reported hour become a further row (seq + 1). The cursor (billing_cursors
-// 'stripe.meter_events') is the hour up to which everything was sent; the next run rescans 48 hours before it.
+// 'stripe.meter_events') is the hour up to which everything was sent; the next run rescans the 35 days before it
+// (as far back as Stripe accepts meter events).
 class MeterReporter {
  public:
   MeterReporter(BillingRepository& repo, BillingGateway* stripe) : repo_(repo), stripe_(stripe) {}

@@ -17,7 +17,8 @@ const db::Query kPlanMeterReports{
     "WITH subs AS (SELECT s.id AS sid, s.organization_id AS org, p.slug, p.included_units AS inc, "
     "s.current_period_start AS ps, s.current_period_end AS pe FROM subscriptions s JOIN plans p ON p.id = s.plan_id "
     "JOIN organizations o ON o.id = s.organization_id WHERE s.source = 'stripe' AND s.status IN " CURRENT_STATUSES
-    " AND p.stripe_price_metered_id IS NOT NULL AND p.stripe_meter_id IS NOT NULL "
+    " AND p.stripe_price_metered_id IS NOT NULL AND p.stripe_meter_id IS NOT NULL AND p.type <> 'SUBSCRIPTION' "
+    "AND p.overage_price_minor > 0 "
     "AND o.stripe_customer_id IS NOT NULL), "
     "hours AS (SELECT subs.sid, subs.org, subs.slug, subs.inc, r.bucket_start AS h, sum(r.cost_units)::bigint AS units "
     "FROM subs JOIN usage_rollups r ON r.organization_id = subs.org AND r.bucket = 'hour' "

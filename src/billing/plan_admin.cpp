@@ -5,7 +5,6 @@
 #include <regex>
 
 #include "auth/auth_handlers.hpp"
-#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "http/body.hpp"
 #include "http/problem.hpp"
@@ -110,8 +109,9 @@ void validate_plan(const json& plan, bool creating, std::vector<FieldError>& err
     if (!std::regex_match(s, slug)) errors.push_back({"slug", "must be 1-63 lower-case letters, digits or dashes"});
   }
   const std::string name = auth::trim(str(plan, "name"));
-  if (name.empty() || name.size() > 100) errors.push_back({"name", "must be 1-100 characters"});
-  if (!plan.contains("description") || !plan["description"].is_string() || plan["description"].get<std::string>().size() > 2000)
+  if (name.empty() || http::utf8_length(name) > 100) errors.push_back({"name", "must be 1-100 characters"});
+  if (!plan.contains("description") || !plan["description"].is_string() ||
+      http::utf8_length(plan["description"].get<std::string>()) > 2000)
     errors.push_back({"description", "must be a string of at most 2000 characters"});
   one_of(plan, "type", {"SUBSCRIPTION", "PAY_AS_YOU_GO", "HYBRID"}, errors);
   static const std::regex currency("^[A-Z]{3}$");
@@ -282,13 +282,18 @@ Task<Result<std::string>> PlanSyncJob::ensure_price(const PlanSync& p, const std
   if (!created) co_return created.error();
   const std::string id = str(*created, "id");
   if (id.empty()) co_return Error::of(ErrorCode::BadGateway, "Stripe answered a price without an id");
-  if (!current.empty()) {
-    const json archive = {{"active", false}};
-    const std::string apath = "/v1/prices/" + current, akey = "tollgate-archive-price-" + current;
-    auto archived = co_await stripe_->call(method, apath, archive, akey);
-    if (!archived && archived.error().code != ErrorCode::NotFound) co_return archived.error();
-  }
+  auto archived = co_await archive_price(current);
+  if (!archived) co_return archived.error();
   co_return id;
+}
+
+Task<Status> PlanSyncJob::archive_price(const std::string& price_id) {
+  if (price_id.empty()) co_return ok_status();
+  const json archive = {{"active", false}};
+  const std::string method = "POST", path = "/v1/prices/" + price_id, key = "tollgate-archive-price-" + price_id;
+  auto archived = co_await stripe_->call(method, path, archive, key);
+  if (!archived && archived.error().code != ErrorCode::NotFound) co_return archived.error();
+  co_return ok_status();
 }
 
 Task<Status> PlanSyncJob::run(const json& payload) {
@@ -310,9 +315,30 @@ Task<Status> PlanSyncJob::run(const json& payload) {
     if (p.product.empty()) co_return Error::of(ErrorCode::BadGateway, "Stripe answered a product without an id");
   } else {
     const std::string path = "/v1/products/" + p.product;
-    const std::string key = "tollgate-product-" + p.product + "-" + crypto::sha256_hex(product.dump()).substr(0, 16);
+    // Keyed by the job, not by the content: a retry repeats it safely, and A → B → A applies the last A again
+    // (a content key would make Stripe replay the first A's answer without applying it).
+    std::string job = "0";
+    if (payload.contains("jobId") && payload["jobId"].is_number_integer()) job = std::to_string(payload["jobId"].get<std::int64_t>());
+    const std::string key = "tollgate-product-" + p.product + "-job-" + job;
     auto updated = co_await stripe_->call(post, path, product, key);
     if (!updated) co_return updated.error();
+  }
+  // An option the plan no longer has: its price is archived at Stripe and forgotten here, so checkout and plan
+  // changes stop offering it.
+  if (p.price_monthly <= 0) {
+    auto gone = co_await archive_price(p.price_monthly_id);
+    if (!gone) co_return gone.error();
+    p.price_monthly_id.clear();
+  }
+  if (p.price_annual.value_or(0) <= 0) {
+    auto gone = co_await archive_price(p.price_annual_id);
+    if (!gone) co_return gone.error();
+    p.price_annual_id.clear();
+  }
+  if (p.type == "SUBSCRIPTION" || p.overage_price <= 0) {
+    auto gone = co_await archive_price(p.price_metered_id);
+    if (!gone) co_return gone.error();
+    p.price_metered_id.clear();
   }
   if (p.price_monthly > 0) {
     const json terms = {{"currency", currency}, {"unit_amount", p.price_monthly}, {"recurring", {{"interval", "month"}}}};

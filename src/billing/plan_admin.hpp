@@ -35,6 +35,7 @@ class PlanSyncJob {
   // The id of a price with these terms: `current` when it still matches, else a new one (and `current` archived).
   Task<Result<std::string>> ensure_price(const PlanSync& p, const std::string& current, const nlohmann::json& terms,
                                          const std::string& key);
+  Task<Status> archive_price(const std::string& price_id);
   BillingRepository& repo_;
   BillingGateway* stripe_;
 };

@@ -74,7 +74,9 @@ const db::Query kQueueUnsynced{
     "billing_queue_unsynced_plans",
     "INSERT INTO jobs (kind, payload, idempotency_key) SELECT 'stripe.sync_plan', jsonb_build_object('planId', "
     "id::text), 'stripe.sync_plan:' || id || ':initial' FROM plans WHERE stripe_synced_at IS NULL "
-    "ON CONFLICT (idempotency_key) DO NOTHING"};
+    // A first sync that died (Stripe down for a day) is revived on the next start.
+    "ON CONFLICT (idempotency_key) DO UPDATE SET status = 'queued', attempts = 0, run_at = now(), last_error = NULL "
+    "WHERE jobs.status = 'dead'"};
 #undef ADMIN_PLAN_JSON
 #undef PLAN_COLUMNS
 #undef PLAN_VALUES

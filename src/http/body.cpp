@@ -68,6 +68,13 @@ Result<nlohmann::json> json_object_body(const Request& req, std::initializer_lis
   return parsed;
 }
 
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;  // count every byte that starts a code point
+  return n;
+}
+
 std::string Validator::string(const char* field, bool required, std::size_t min_len, std::size_t max_len) {
   auto it = obj_.find(field);
   if (it == obj_.end() || it->is_null()) {
@@ -79,9 +86,10 @@ std::string Validator::string(const char* field, bool required, std::size_t min_
     return {};
   }
   const auto& s = it->get_ref<const std::string&>();
-  if (s.size() < min_len)
+  const std::size_t chars = utf8_length(s);  // limits are in characters, as in the contract and the database
+  if (chars < min_len)
     fail(field, min_len == 1 ? "must not be empty" : "must be at least " + std::to_string(min_len) + " characters");
-  else if (s.size() > max_len)
+  else if (chars > max_len)
     fail(field, "must be at most " + std::to_string(max_len) + " characters");
   return s;
 }

@@ -9,6 +9,8 @@
 namespace tg::http {
 
 bool valid_utf8(std::string_view s);
+// Code points in valid UTF-8 (what "characters" means in the contract and in PostgreSQL's length()).
+std::size_t utf8_length(std::string_view s);
 
 // Parses a JSON object body: 415 unless Content-Type is application/json (or +json), 400 on bad UTF-8 or
 // syntax, 422 when `strict_fields` is non-empty and the object has a key outside it.

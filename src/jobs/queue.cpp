@@ -66,6 +66,9 @@ Task<bool> Queue::run_once() {
           nlohmann::json::parse(r->get(0, "payload"), nullptr, false), static_cast<int>(r->integer(0, "attempts")),
           static_cast<int>(r->integer(0, "max_attempts"))};
   Status result = Error::of(ErrorCode::Internal, "no handler for job kind '" + job.kind + "'");
+  // Handlers derive idempotency keys for external side effects from the job id: a retry of this job repeats
+  // them safely, a new job is a new intent.
+  if (job.payload.is_object()) job.payload["jobId"] = job.id;
   if (auto it = handlers_.find(job.kind); it != handlers_.end()) {
     try {
       result = co_await it->second(job.payload);

@@ -10,6 +10,7 @@
 
 namespace tg::jobs {
 
+// The payload as enqueued, plus `jobId` (the job's id, for idempotency keys of external side effects).
 using JobHandler = std::function<Task<Status>(const nlohmann::json& payload)>;
 
 struct Job {

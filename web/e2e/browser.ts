@@ -26,13 +26,14 @@ export interface Browser {
   close: () => Promise<void>;
 }
 
-export async function launchBrowser(viewport = { width: 1280, height: 800 }): Promise<Browser> {
+export async function launchBrowser(viewport = { width: 1280, height: 800 }, options: { locale?: string } = {}): Promise<Browser> {
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'tollgate-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_ARGS,
     viewport,
+    ...(options.locale ? { locale: options.locale } : {}),
   });
   return {
     context,

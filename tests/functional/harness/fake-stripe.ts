@@ -155,6 +155,12 @@ export interface FakeStripe {
   readonly state: FakeStripeState;
   /** Every webhook POST made so far, oldest first. */
   readonly deliveries: WebhookDelivery[];
+  /**
+   * Mutable, default false: like Stripe at API versions before 2026-05-27.dahlia (Tollgate pins 2024-06-20), an
+   * update with `payment_behavior=pending_if_incomplete` refuses `metadata` (400). True accepts it, as newer API
+   * versions do.
+   */
+  pendingUpdateMetadata: boolean;
   /** The next `times` requests matching method ('*' = any) and path prefix fail with `status`. */
   failNext(method: string, pathPrefix: string, status: number, opts?: FailOptions): void;
   /** Sum of the stored meter event values for a customer and event name. */
@@ -400,6 +406,22 @@ interface StoredIdempotent {
 }
 
 const nowSec = (): number => Math.floor(Date.now() / 1000);
+
+const PAYMENT_BEHAVIORS = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'];
+/** The update-subscription parameters a pending update accepts (Stripe's "Pending updates reference"). */
+const PENDING_UPDATE_PARAMS = [
+  'expand', 'payment_behavior', 'proration_behavior', 'proration_date', 'billing_cycle_anchor', 'items', 'trial_end',
+  'trial_from_plan', 'add_invoice_items',
+];
+
+function prorationBehavior(v: unknown, name: string): string | undefined {
+  const s = str(v);
+  if (s === undefined || s === '') return undefined;
+  if (!['create_prorations', 'none', 'always_invoice'].includes(s)) {
+    fail(400, `Invalid ${name}: must be one of always_invoice, create_prorations, or none`, { param: name });
+  }
+  return s;
+}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -837,8 +859,19 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
    * The upcoming-invoice estimate. With item changes: each changed licensed item yields a credit for the unused
    * part of the period of its old price, plus the new price in full (Stripe's arithmetic, simplified).
    * Metered items are billed from the usage recorded in the current period.
+   *
+   * `o.prorationDate` (Stripe's `subscription_proration_date` / `proration_date`) is the instant the prorations are
+   * computed at (default: now). With `o.behavior === 'always_invoice'` the answer is the invoice Stripe would
+   * create at once for the change: only the proration lines — the credit for the unused time on the old price and
+   * the charge for the remaining time on the new one — as Stripe invoices a change made with
+   * `proration_behavior=always_invoice`.
    */
-  const previewInvoice = (p: Params, changes: Params[], changesParam: string): StripeObject => {
+  const previewInvoice = (
+    p: Params,
+    changes: Params[],
+    changesParam: string,
+    o: { prorationDate?: number; behavior?: string } = {},
+  ): StripeObject => {
     const subParam = str(p.subscription);
     const customerParam = str(p.customer);
     if (!subParam && !customerParam) fail(400, 'Missing required param: customer.', { code: 'parameter_missing', param: 'customer' });
@@ -852,10 +885,11 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       fail(404, `No upcoming invoices for customer: ${customerParam ?? sub?.customer}`, { code: 'invoice_upcoming_none' });
     }
     const customerId = sub.customer as string;
-    const t = nowSec();
+    const t = o.prorationDate ?? nowSec();
     const start = sub.current_period_start as number;
     const end = sub.current_period_end as number;
     const remaining = Math.min(1, Math.max(0, (end - t) / Math.max(1, end - start)));
+    const immediate = o.behavior === 'always_invoice';
     const items = (sub.items.data as StripeObject[]).map((it) => ({ id: it.id as string | undefined, price: it.price as StripeObject, quantity: (it.quantity as number | undefined) ?? 1 }));
     const lines: Line[] = [];
     const credit = (price: StripeObject, quantity: number): void => {
@@ -864,6 +898,17 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       lines.push({
         amount: -amount,
         description: `Unused time on ${quantity} × ${productName(price)} after ${new Date(t * 1000).toUTCString().slice(5, 16)}`,
+        price,
+        quantity,
+        proration: true,
+        period: { start: t, end },
+      });
+    };
+    const remainingCharge = (price: StripeObject, quantity: number): void => {
+      if (isMetered(price)) return;
+      lines.push({
+        amount: Math.round(unitAmount(price) * quantity * remaining),
+        description: `Remaining time on ${quantity} × ${productName(price)} after ${new Date(t * 1000).toUTCString().slice(5, 16)}`,
         price,
         quantity,
         proration: true,
@@ -884,17 +929,25 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       if (priceId) {
         const price = ref400(prices, priceId, 'price', `${changesParam}[${i}][price]`);
         if (target) {
-          if (target.price.id !== price.id) credit(target.price, target.quantity);
+          const changed = target.price.id !== price.id || (quantity !== undefined && quantity !== target.quantity);
+          if (changed) credit(target.price, target.quantity);
           target.price = price;
           if (quantity !== undefined) target.quantity = quantity;
-        } else items.push({ id: undefined, price, quantity: quantity ?? 1 });
+          if (changed && immediate) remainingCharge(price, target.quantity);
+        } else {
+          items.push({ id: undefined, price, quantity: quantity ?? 1 });
+          if (immediate) remainingCharge(price, quantity ?? 1);
+        }
       } else if (target && quantity !== undefined && quantity !== target.quantity) {
         credit(target.price, target.quantity);
         target.quantity = quantity;
+        if (immediate) remainingCharge(target.price, quantity);
       }
     });
-    for (const it of items) {
-      lines.push(isMetered(it.price) ? meteredLine(customerId, it.price, { start, end }) : licensedLine(it.price, it.quantity, { start, end }));
+    if (!immediate) {
+      for (const it of items) {
+        lines.push(isMetered(it.price) ? meteredLine(customerId, it.price, { start, end }) : licensedLine(it.price, it.quantity, { start, end }));
+      }
     }
     const currency = (items[0]?.price.currency as string | undefined) ?? (sub.currency as string);
     const total = lines.reduce((s, l) => s + l.amount, 0);
@@ -904,7 +957,7 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       amount_due: Math.max(0, total),
       amount_paid: 0,
       amount_remaining: Math.max(0, total),
-      billing_reason: 'upcoming',
+      billing_reason: immediate ? 'subscription_update' : 'upcoming',
       collection_method: 'charge_automatically',
       created: t,
       currency,
@@ -1480,9 +1533,28 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
     if (!['create_prorations', 'none', 'always_invoice'].includes(proration)) {
       fail(400, 'Invalid proration_behavior: must be one of always_invoice, create_prorations, or none', { param: 'proration_behavior' });
     }
+    const paymentBehavior = str(p.payment_behavior) ?? 'allow_incomplete';
+    if (!PAYMENT_BEHAVIORS.includes(paymentBehavior)) {
+      fail(400, `Invalid payment_behavior: must be one of ${PAYMENT_BEHAVIORS.join(', ')}`, { param: 'payment_behavior' });
+    }
+    if (paymentBehavior === 'pending_if_incomplete') {
+      // Pending updates accept only the parameters that generate invoices or control prorations (Stripe's
+      // "Pending updates reference"); `metadata` only from API version 2026-05-27.dahlia on.
+      const allowed = fake.pendingUpdateMetadata ? [...PENDING_UPDATE_PARAMS, 'metadata'] : PENDING_UPDATE_PARAMS;
+      const refused = Object.keys(p).find((k) => !allowed.includes(k));
+      if (refused) {
+        fail(400, `When \`payment_behavior\` is \`pending_if_incomplete\`, you can only pass these parameters: ${allowed.join(', ')}. Remove \`${refused}\`.`, {
+          param: refused,
+        });
+      }
+    }
+    const prorationDate = intParam(p.proration_date, 'proration_date');
     const changes = arr(p.items);
     // Computed before the items change: what always_invoice bills now.
-    const prorationPreview = changes.length > 0 && proration === 'always_invoice' ? previewInvoice({ subscription: sub.id }, changes, 'items') : undefined;
+    const prorationPreview =
+      changes.length > 0 && proration === 'always_invoice'
+        ? previewInvoice({ subscription: sub.id }, changes, 'items', { prorationDate, behavior: 'always_invoice' })
+        : undefined;
     const data = sub.items.data as StripeObject[];
     changes.forEach((ch, i) => {
       const id = str(ch.id);
@@ -1536,8 +1608,26 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       sub.latest_invoice = inv.id;
       try {
         payInvoice(inv, emits);
-      } catch {
-        sub.status = 'past_due';
+      } catch (e) {
+        if (paymentBehavior === 'error_if_incomplete') throw e; // 402, and the subscription stays as it was
+        if (paymentBehavior === 'pending_if_incomplete') {
+          // The changes wait in pending_update until the invoice is paid; the subscription keeps cycling as before.
+          sub.items = structuredClone(before.items);
+          sub.pending_update = {
+            billing_cycle_anchor: null,
+            expires_at: Math.min(sub.current_period_end as number, nowSec() + 23 * 3600),
+            subscription_items: (data as StripeObject[]).map((it) => ({
+              id: it.id,
+              object: 'subscription_item',
+              price: structuredClone(it.price),
+              quantity: it.quantity,
+            })),
+            trial_end: null,
+            trial_from_plan: null,
+          };
+        } else {
+          sub.status = 'past_due';
+        }
       }
     }
     const previous: Record<string, unknown> = {};
@@ -1568,10 +1658,19 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       p,
     );
   });
-  route('GET', '/v1/invoices/upcoming', ({ p }) => previewInvoice(p, arr(p.subscription_items), 'subscription_items'));
-  route('POST', '/v1/invoices/create_preview', ({ p }) =>
-    previewInvoice(p, arr(obj(p.subscription_details)?.items), 'subscription_details[items]'),
+  route('GET', '/v1/invoices/upcoming', ({ p }) =>
+    previewInvoice(p, arr(p.subscription_items), 'subscription_items', {
+      prorationDate: intParam(p.subscription_proration_date, 'subscription_proration_date'),
+      behavior: prorationBehavior(p.subscription_proration_behavior, 'subscription_proration_behavior'),
+    }),
   );
+  route('POST', '/v1/invoices/create_preview', ({ p }) => {
+    const details = obj(p.subscription_details) ?? {};
+    return previewInvoice(p, arr(details.items), 'subscription_details[items]', {
+      prorationDate: intParam(details.proration_date, 'subscription_details[proration_date]'),
+      behavior: prorationBehavior(details.proration_behavior, 'subscription_details[proration_behavior]'),
+    });
+  });
   route('GET', '/v1/invoices/:id', ({ args }) => get404(invoices, args[0], 'invoice'));
   route('POST', '/v1/invoices/:id/pay', ({ args, p, emits }) => {
     const inv = get404(invoices, args[0], 'invoice');
@@ -1915,6 +2014,7 @@ export async function startFakeStripe(opts: FakeStripeOptions = {}): Promise<Fak
       events,
     },
     deliveries,
+    pendingUpdateMetadata: false,
     failNext(method, pathPrefix, status, o = {}) {
       failRules.push({ method: method === '*' ? '*' : method.toUpperCase(), prefix: pathPrefix, status, left: o.times ?? 1, opts: o });
     },

@@ -93,6 +93,9 @@ function Banners({ subscription }: { subscription: Subscription | undefined }) {
   );
 }
 
+/** After a checkout, the invoices are read again at these delays (ms). */
+const INVOICE_RECHECK_MS = [1_500, 4_000, 10_000];
+
 export function BillingPage() {
   useDocumentTitle('Billing');
   const subscription = useRequest(getSubscription);
@@ -118,9 +121,13 @@ export function BillingPage() {
   const checkoutUpdated = checkout.kind === 'success' && checkout.phase === 'updated';
   const upcomingRefresh = upcoming.refresh;
   useEffect(() => {
-    if (!checkoutUpdated) return;
+    if (!checkoutUpdated) return undefined;
     upcomingRefresh();
     setInvoiceToken((t) => t + 1);
+    // The paid invoice is mirrored from its own webhook, which can land a moment after the subscription's:
+    // look again a few times rather than showing an empty list until the next reload.
+    const timers = INVOICE_RECHECK_MS.map((ms) => window.setTimeout(() => setInvoiceToken((t) => t + 1), ms));
+    return () => timers.forEach((t) => window.clearTimeout(t));
   }, [checkoutUpdated, upcomingRefresh]);
 
   const reloadAll = () => {
