@@ -35,6 +35,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/queue.hpp"
+#include "orgs/org_handlers.hpp"
 #include "keys/key_repository.hpp"
 #include "mail/outbox.hpp"
 #include "ratelimit/redis_limiter.hpp"
@@ -334,6 +335,7 @@ int cmd_serve(const Config& cfg) {
       cfg.database_url, "tollgate_keys",
       [&verify_service](const std::string& payload) { verify_service.invalidate(payload); }, cpu_pool);
   keys::KeyRepository key_repo(database);
+  orgs::OrgRepository org_repo(database);
   usage::UsageRepository usage_repo(database);
 
   http::Router router;
@@ -342,6 +344,7 @@ int cmd_serve(const Config& cfg) {
   deps.verify = &verify_service;
   deps.usage = &usage_repo;
   deps.clock = &clock;
+  deps.orgs = &org_repo;
   gateway::Catalog catalog(database);
   const gateway::GatewayDeps gateway_deps{catalog, verify_service, limiter, cfg.key_rate_window};
   deps.gateway = &gateway_deps;
@@ -356,6 +359,9 @@ int cmd_serve(const Config& cfg) {
   if (!web.available()) log::warn("dashboard not built; serving the API only", {{"webDir", cfg.web_dir}});
   http::Pipeline pipeline(cfg, router, limiter, clock, web.available() ? &web : nullptr);
   pipeline.set_identify([&jwt](http::Request& req) { auth::identify(jwt, req); });
+  pipeline.set_scope([&org_repo](http::Request& req) -> Task<std::optional<Error>> {
+    co_return co_await orgs::resolve_organization(org_repo, req);
+  });
   http::Server server(cfg, pipeline);
   auto port = server.listen(raw);
   if (!port) {

@@ -9,6 +9,7 @@
 #include "gateway/gateway.hpp"
 #include "keys/key_handlers.hpp"
 #include "ops/ops_handlers.hpp"
+#include "orgs/org_handlers.hpp"
 #include "usage/usage_handlers.hpp"
 #include "verify/verify_service.hpp"
 
@@ -25,6 +26,7 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.verify) verify::register_routes(router, *deps.verify);
   if (deps.usage && deps.clock) usage::register_routes(router, *deps.usage, *deps.clock);
   if (deps.gateway) gateway::register_routes(router, *deps.gateway);
+  if (deps.orgs) orgs::register_routes(router, *deps.orgs);
   if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
   if (deps.billing) billing::register_plan_routes(router, *deps.billing, deps.stripe_mode);
   if (deps.billing_service) billing::register_billing_routes(router, *deps.billing_service);

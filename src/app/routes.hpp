@@ -17,6 +17,9 @@ class VerifyService;
 namespace tg::usage {
 class UsageRepository;
 }
+namespace tg::orgs {
+class OrgRepository;
+}
 namespace tg::gateway {
 struct GatewayDeps;
 }
@@ -42,6 +45,7 @@ struct RouteDeps {
   billing::BillingRepository* billing = nullptr;
   bool stripe_mode = false;  // STRIPE_SECRET_KEY set
   billing::BillingService* billing_service = nullptr;
+  orgs::OrgRepository* orgs = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

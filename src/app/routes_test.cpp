@@ -1,5 +1,7 @@
 #include "app/routes.hpp"
+#include "billing/billing_service.hpp"
 #include "billing/webhook_service.hpp"
+#include "orgs/org_repository.hpp"
 
 #include <gtest/gtest.h>
 
@@ -45,6 +47,11 @@ TEST(Contract, RouterAndSpecAgree) {
   billing::WebhookService webhooks(billing, {}, clock);
   deps.webhooks = &webhooks;
   deps.billing = &billing;
+  billing::CustomerSync customers(billing, nullptr);
+  billing::BillingService billing_service(billing, customers, nullptr, "http://localhost", 7);
+  deps.billing_service = &billing_service;
+  orgs::OrgRepository orgs(db);
+  deps.orgs = &orgs;
   register_routes(router, deps);
 
   std::set<std::string> routed;

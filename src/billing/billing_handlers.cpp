@@ -6,6 +6,7 @@
 #include "auth/auth_handlers.hpp"
 #include "http/body.hpp"
 #include "http/problem.hpp"
+#include "orgs/permissions.hpp"
 
 namespace tg::billing {
 using http::Request;
@@ -72,6 +73,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("POST", "/api/user/subscription/checkout", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     auto c = plan_choice(req);
     if (!c) co_return http::problem(c.error(), req.request_id);
     const BillingActor a = actor_of(req);
@@ -82,6 +85,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("POST", "/api/user/subscription/preview", [&svc, mode](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     auto c = plan_choice(req);
     if (!c) co_return http::problem(c.error(), req.request_id);
     const BillingActor a = actor_of(req);
@@ -97,6 +102,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("POST", "/api/user/subscription/change", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     auto c = plan_choice(req);
     if (!c) co_return http::problem(c.error(), req.request_id);
     const BillingActor a = actor_of(req);
@@ -109,6 +116,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
     const char* path = cancel ? "/api/user/subscription/cancel" : "/api/user/subscription/resume";
     router.add("POST", path, [&svc, cancel](Request& req) -> Task<Response> {
       if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+      if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+        co_return http::problem(*denied, req.request_id);
       const BillingActor a = actor_of(req);
       auto r = co_await svc.set_cancel(a, cancel);
       if (!r) co_return http::problem(r.error(), req.request_id);
@@ -118,6 +127,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("POST", "/api/user/billing/portal", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     const BillingActor a = actor_of(req);
     auto r = co_await svc.portal(a);
     if (!r) co_return http::problem(r.error(), req.request_id);
@@ -126,6 +137,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("GET", "/api/user/billing/payment-methods", [&svc, mode](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::view_billing))
+      co_return http::problem(*denied, req.request_id);
     const BillingActor a = actor_of(req);
     auto r = co_await svc.payment_methods(a);
     if (!r) co_return http::problem(r.error(), req.request_id);
@@ -135,6 +148,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("POST", "/api/user/billing/payment-methods/setup", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     const BillingActor a = actor_of(req);
     auto r = co_await svc.setup_payment_method(a);
     if (!r) co_return http::problem(r.error(), req.request_id);
@@ -143,6 +158,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("POST", "/api/user/billing/payment-methods/{id}/default", [&svc, mode](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     if (!payment_method_id(id))
       co_return http::problem(Error::coded(ErrorCode::NotFound, "PAYMENT_METHOD_NOT_FOUND", "No such payment method."),
@@ -158,6 +175,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("DELETE", "/api/user/billing/payment-methods/{id}", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_billing))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     if (!payment_method_id(id))
       co_return http::problem(Error::coded(ErrorCode::NotFound, "PAYMENT_METHOD_NOT_FOUND", "No such payment method."),
@@ -170,6 +189,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("GET", "/api/user/billing/invoices", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::view_billing))
+      co_return http::problem(*denied, req.request_id);
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more query parameters are invalid.");
     int limit = 20;
     if (auto l = req.query_param("limit")) {
@@ -197,6 +218,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("GET", "/api/user/billing/invoices/{id}", [&svc](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::view_billing))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     const Error missing = Error::coded(ErrorCode::NotFound, "INVOICE_NOT_FOUND", "No such invoice.");
     if (!auth::is_uuid(id)) co_return http::problem(missing, req.request_id);
@@ -209,6 +232,8 @@ void register_billing_routes(http::Router& router, BillingService& svc) {
 
   router.add("GET", "/api/user/billing/upcoming", [&svc, mode](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::view_billing))
+      co_return http::problem(*denied, req.request_id);
     const std::string org = req.account_id;
     auto r = co_await svc.repository().upcoming_json(org);
     if (!r) co_return http::problem(r.error(), req.request_id);

@@ -45,6 +45,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> params;
   std::string user_id;     // set by auth once known, for logs and the per-user limiter
   std::string account_id;  // active organization, when known
+  std::string org_role;    // the caller's role in it (OWNER / ADMIN / MEMBER / BILLING), once resolved
   std::string role;        // USER / ADMIN, when authenticated
   std::string session_id;  // sid claim of the access token, when authenticated
   // Set instead of `body` for a large gateway request body (the handler reads it while proxying).

@@ -128,6 +128,13 @@ Task<Response> Pipeline::handle(Request& req) {
         break;
       }
     }
+    if (scope_ && !req.user_id.empty() && req.path.rfind("/api/", 0) == 0) {
+      auto refused = co_await scope_(req);
+      if (refused) {
+        res = problem(*refused, req.request_id);
+        break;
+      }
+    }
     if (!known_method(req.method)) {
       res = problem(Error::of(ErrorCode::MethodNotAllowed, "Unsupported method."), req.request_id);
       break;

@@ -19,6 +19,9 @@ class Pipeline {
   // Identifies the caller from credentials on the request (JWT); runs before the limiter so signed-in users get
   // their own bucket.
   void set_identify(std::function<void(Request&)> fn) { identify_ = std::move(fn); }
+  // Resolves the active organization of a signed-in /api request (after the limiter, before the handler); an
+  // error answers the request instead.
+  void set_scope(std::function<Task<std::optional<Error>>(Request&)> fn) { scope_ = std::move(fn); }
   Task<Response> handle(Request& req);
   // For requests the transport rejects before they are complete (413, 431, 400): same headers and logs.
   Response reject(Request& req, const Error& error);
@@ -33,6 +36,7 @@ class Pipeline {
   const StaticFiles* web_;
   const std::string security_block_;
   std::function<void(Request&)> identify_;
+  std::function<Task<std::optional<Error>>(Request&)> scope_;
 };
 
 }  // namespace tg::http

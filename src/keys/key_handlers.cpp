@@ -5,6 +5,7 @@
 #include "http/body.hpp"
 #include "http/problem.hpp"
 #include "keys/key_format.hpp"
+#include "orgs/permissions.hpp"
 
 namespace tg::keys {
 using http::Request;
@@ -66,6 +67,8 @@ bool require_user(const Request& req) {
 void register_routes(http::Router& router, KeyRepository& repo, const Clock& clock) {
   router.add("GET", "/api/user/api-keys", [&repo](Request& req) -> Task<Response> {
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
+      co_return http::problem(*denied, req.request_id);
     const std::string filter = req.query_param("status").value_or("all");
     if (filter != "all" && filter != "active" && filter != "disabled" && filter != "revoked" && filter != "expired") {
       Error e = Error::of(ErrorCode::ValidationFailed, "One or more query parameters are invalid.");
@@ -82,6 +85,8 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
 
   router.add("POST", "/api/user/api-keys", [&repo, &clock](Request& req) -> Task<Response> {
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
+      co_return http::problem(*denied, req.request_id);
     auto body = http::json_object_body(req, {"name", "environment", "expiresAt", "rateLimitPerMinute", "metadata"});
     if (!body) co_return http::problem(body.error(), req.request_id);
     http::Validator v(*body);
@@ -121,6 +126,8 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
 
   router.add("GET", "/api/user/api-keys/{id}", [&repo](Request& req) -> Task<Response> {
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     const std::string org = req.account_id;
@@ -134,6 +141,8 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
 
   router.add("PATCH", "/api/user/api-keys/{id}", [&repo](Request& req) -> Task<Response> {
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     auto body = http::json_object_body(req, {"name", "status", "rateLimitPerMinute", "metadata"});
@@ -163,6 +172,8 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
 
   router.add("DELETE", "/api/user/api-keys/{id}", [&repo](Request& req) -> Task<Response> {
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     const KeyActor actor = actor_of(req);
@@ -174,6 +185,8 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
 
   router.add("POST", "/api/user/api-keys/{id}/rotate", [&repo](Request& req) -> Task<Response> {
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
+      co_return http::problem(*denied, req.request_id);
     const std::string id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     int grace = 24;

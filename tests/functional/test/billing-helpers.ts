@@ -321,6 +321,15 @@ export async function subscribe(
     const body = await subscriptionOf(s, t.token);
     return body.plan.slug === plan.slug && body.source === 'stripe' ? body : undefined;
   });
+  // The checkout's other webhooks (invoice.*) are still being processed and read Stripe: let them settle, so a
+  // test counting the requests Tollgate sends afterwards sees only its own.
+  await until('the checkout webhooks processed', async () => {
+    const r = await dbQuery(
+      s,
+      "SELECT count(*)::int AS n FROM jobs WHERE kind = 'stripe.process_event' AND (status = 'running' OR (status = 'queued' AND attempts = 0))",
+    );
+    return r.rows[0].n === 0 ? true : undefined;
+  });
   return { subId, sub: fake.state.subscriptions.get(subId), session: session.id };
 }
 
