@@ -31,6 +31,12 @@ bool is_uuid(std::string_view s) {
   return true;
 }
 
+std::string lower_id(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 Error unauthorized() {
   return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
 }

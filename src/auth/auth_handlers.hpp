@@ -21,6 +21,8 @@ nlohmann::json user_json(const UserRow& u);
 SessionMeta meta_of(const http::Request& req);
 std::string trim(const std::string& s);
 bool is_uuid(std::string_view s);
+// A path id as stored (UUIDs are compared and cached in lower case).
+std::string lower_id(std::string_view s);
 Error unauthorized();
 std::string refresh_cookie(const std::string& token, int max_age);
 // The refresh cookie plus a non-secret "a session exists" hint; an empty token clears both.

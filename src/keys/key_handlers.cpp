@@ -128,7 +128,7 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
       co_return http::problem(*denied, req.request_id);
-    const std::string id(req.param("id"));
+    const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     const std::string org = req.account_id;
     auto r = co_await repo.get(org, id);
@@ -143,7 +143,7 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
       co_return http::problem(*denied, req.request_id);
-    const std::string id(req.param("id"));
+    const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     auto body = http::json_object_body(req, {"name", "status", "rateLimitPerMinute", "metadata"});
     if (!body) co_return http::problem(body.error(), req.request_id);
@@ -174,7 +174,7 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
       co_return http::problem(*denied, req.request_id);
-    const std::string id(req.param("id"));
+    const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     const KeyActor actor = actor_of(req);
     auto r = co_await repo.revoke(actor, id);
@@ -187,7 +187,7 @@ void register_routes(http::Router& router, KeyRepository& repo, const Clock& clo
     if (!require_user(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = orgs::require(req.org_role, orgs::Permission::manage_keys))
       co_return http::problem(*denied, req.request_id);
-    const std::string id(req.param("id"));
+    const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(not_found(), req.request_id);
     int grace = 24;
     if (!req.body.empty()) {

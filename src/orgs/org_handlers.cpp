@@ -45,8 +45,17 @@ bool plausible_email(const std::string& e) {
 }
 }  // namespace
 
+bool org_scoped(std::string_view path) {
+  auto under = [&](std::string_view prefix) {
+    return path.rfind(prefix, 0) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/');
+  };
+  return under("/api/organization") || under("/api/user/api-keys") || under("/api/user/usage") ||
+         under("/api/user/subscription") || under("/api/user/billing");
+}
+
 Task<std::optional<Error>> resolve_organization(OrgRepository& repo, Request& req) {
-  if (req.user_id.empty()) co_return std::nullopt;
+  // Routes about the user (profile, sessions, the organization list, accepting an invitation) ignore the header.
+  if (req.user_id.empty() || !org_scoped(req.path)) co_return std::nullopt;
   const std::string* header = req.header("x-organization-id");
   std::string org = req.account_id;  // the personal organization (access token claim)
   if (header) {
@@ -167,7 +176,7 @@ void register_routes(http::Router& router, OrgRepository& repo) {
   router.add("PATCH", "/api/organization/members/{userId}", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
-    const std::string target(req.param("userId"));
+    const std::string target = auth::lower_id(req.param("userId"));
     if (!auth::is_uuid(target)) co_return http::problem(member_missing(), req.request_id);
     auto body = http::json_object_body(req, {"role"});
     if (!body) co_return http::problem(body.error(), req.request_id);
@@ -196,7 +205,7 @@ void register_routes(http::Router& router, OrgRepository& repo) {
   router.add("DELETE", "/api/organization/members/{userId}", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
-    const std::string target(req.param("userId"));
+    const std::string target = auth::lower_id(req.param("userId"));
     if (!auth::is_uuid(target)) co_return http::problem(member_missing(), req.request_id);
     const std::string org = req.account_id;
     auto current = co_await repo.member_role(org, target);
@@ -236,7 +245,7 @@ void register_routes(http::Router& router, OrgRepository& repo) {
     auto body = http::json_object_body(req, {"userId"});
     if (!body) co_return http::problem(body.error(), req.request_id);
     http::Validator v(*body);
-    const std::string target = v.string("userId", true, 1, 36);
+    const std::string target = auth::lower_id(v.string("userId", true, 1, 36));
     if (v.ok() && !auth::is_uuid(target)) v.fail("userId", "must be a member's user id");
     if (v.ok() && target == req.user_id) v.fail("userId", "must be another member");
     if (!v.ok()) co_return http::problem(v.error(), req.request_id);
@@ -281,32 +290,31 @@ void register_routes(http::Router& router, OrgRepository& repo) {
       co_return http::problem(Error::coded(ErrorCode::Forbidden, "ORGANIZATION_ROLE_FORBIDDEN",
                                            "An ADMIN invites MEMBER and BILLING members only."),
                               req.request_id);
-    const std::string org = req.account_id, user = req.user_id;
-    auto check = co_await repo.invite_check(org, email, user);
-    if (!check) co_return http::problem(check.error(), req.request_id);
-    if (check->personal)
+    const std::string org = req.account_id;
+    const std::string token = crypto::random_token(32);
+    const NewInvitation inv{email, role, crypto::sha256_hex(token)};
+    const OrgActor a = actor_of(req);
+    auto outcome = co_await repo.invite(a, inv, token);
+    if (!outcome) co_return http::problem(outcome.error(), req.request_id);
+    const InviteCheck& check = outcome->check;
+    if (check.personal)
       co_return http::problem(Error::coded(ErrorCode::Conflict, "PERSONAL_ORGANIZATION",
                                            "A personal organization has one member; create a team organization to "
                                            "invite people."),
                               req.request_id);
-    if (check->already_member)
+    if (check.already_member)
       co_return http::problem(Error::coded(ErrorCode::Conflict, "ALREADY_MEMBER", "This address is a member already."),
                               req.request_id);
-    if (check->pending)
+    if (check.pending)
       co_return http::problem(Error::coded(ErrorCode::Conflict, "INVITATION_PENDING",
                                            "An invitation to this address is pending: resend it instead."),
                               req.request_id);
-    if (check->limit_reached)
+    if (check.limit_reached)
       co_return http::problem(Error::coded(ErrorCode::Conflict, "MEMBER_LIMIT_REACHED",
                                            "The organization has as many members and pending invitations as its "
                                            "plan allows."),
                               req.request_id);
-    const std::string token = crypto::random_token(32);
-    const NewInvitation inv{email, role, crypto::sha256_hex(token)};
-    const OrgActor a = actor_of(req);
-    auto id = co_await repo.invite(a, inv, token, check.value());
-    if (!id) co_return http::problem(id.error(), req.request_id);
-    if (!id.value())
+    if (!outcome->id)
       co_return http::problem(Error::coded(ErrorCode::Conflict, "INVITATION_PENDING",
                                            "An invitation to this address is pending: resend it instead."),
                               req.request_id);
@@ -314,14 +322,14 @@ void register_routes(http::Router& router, OrgRepository& repo) {
     if (!list) co_return http::problem(list.error(), req.request_id);
     json created = nullptr;
     for (const auto& i : list.value())
-      if (i.value("id", "") == *id.value()) created = i;
+      if (i.value("id", "") == *outcome->id) created = i;
     co_return no_store(Response::json(201, created));
   });
 
   router.add("POST", "/api/organization/invitations/{id}/resend", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
-    const std::string id(req.param("id"));
+    const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(invitation_missing(), req.request_id);
     const std::string org = req.account_id;
     auto role = co_await repo.pending_invitation_role(org, id);
@@ -342,7 +350,7 @@ void register_routes(http::Router& router, OrgRepository& repo) {
   router.add("DELETE", "/api/organization/invitations/{id}", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
     if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
-    const std::string id(req.param("id"));
+    const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(invitation_missing(), req.request_id);
     const std::string org = req.account_id;
     auto role = co_await repo.pending_invitation_role(org, id);

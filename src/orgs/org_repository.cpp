@@ -15,6 +15,12 @@ namespace {
   ".status, 'role', " role ", 'billingEmail', " o ".billing_email, 'memberCount', (SELECT count(*) FROM "        \
   "organization_members x WHERE x.organization_id = " o ".id), 'createdAt', " SQL_TS(o ".created_at") ")"
 
+// Serializes what counts against a limit: members and invitations of one organization, organizations of one
+// owner (two concurrent requests must not both see room for one more).
+const db::Query kLockOrganization{"orgs_lock_organization",
+                                  "SELECT id FROM organizations WHERE id = $1::uuid FOR UPDATE"};
+const db::Query kLockUser{"orgs_lock_user", "SELECT id FROM users WHERE id = $1::uuid FOR UPDATE"};
+
 const db::Query kMembership{
     "orgs_membership",
     "SELECT m.role, o.personal FROM organization_members m JOIN organizations o ON o.id = m.organization_id "
@@ -110,7 +116,7 @@ const db::Query kInviteCheck{
     "AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()) AS pending, "
     "COALESCE((SELECT count(*) FROM organization_members WHERE organization_id = $1::uuid) + (SELECT count(*) FROM "
     "invitations WHERE organization_id = $1::uuid AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > "
-    "now()) >= " MAX_MEMBERS ", false) AS full FROM organizations o WHERE o.id = $1::uuid"};
+    "now()) >= " MAX_MEMBERS ", false) AS is_full FROM organizations o WHERE o.id = $1::uuid"};
 
 // An expired pending invitation for the same address is closed first (the pending index allows one).
 const db::Query kInvite{
@@ -169,16 +175,16 @@ const db::Query kInvitationByToken{
 const db::Query kAcceptInsert{
     "orgs_accept",
     "WITH full_check AS (SELECT COALESCE((SELECT count(*) FROM organization_members WHERE organization_id = $1::uuid) "
-    ">= " MAX_MEMBERS ", false) AS full), "
+    ">= " MAX_MEMBERS ", false) AS is_full), "
     "m AS (INSERT INTO organization_members (organization_id, user_id, role, invited_by) SELECT $1::uuid, $2::uuid, "
-    "$3, (SELECT invited_by FROM invitations WHERE id = $4::uuid) WHERE NOT (SELECT full FROM full_check) "
+    "$3, (SELECT invited_by FROM invitations WHERE id = $4::uuid) WHERE NOT (SELECT is_full FROM full_check) "
     "ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING user_id), "
     "i AS (UPDATE invitations SET accepted_at = now(), accepted_by = $2::uuid WHERE id = $4::uuid "
-    "AND NOT (SELECT full FROM full_check)), "
+    "AND NOT (SELECT is_full FROM full_check)), "
     "a AS (INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
     "request_id) SELECT 'user', $2::uuid, $1::uuid, 'organization.invitation.accepted', 'invitation', $4, $5 "
-    "WHERE NOT (SELECT full FROM full_check)) "
-    "SELECT (SELECT full FROM full_check) AS full"};
+    "WHERE NOT (SELECT is_full FROM full_check)) "
+    "SELECT (SELECT is_full FROM full_check) AS is_full"};
 #undef ORG_JSON
 #undef MAX_MEMBERS
 #undef SQL_TS
@@ -208,11 +214,18 @@ Task<Result<nlohmann::json>> OrgRepository::list_for_user(const std::string& use
 
 Task<Result<std::optional<std::string>>> OrgRepository::create(const std::string& user_id, const std::string& name,
                                                                const std::string& request_id) {
+  auto tx = co_await db_.begin();
+  if (!tx) co_return tx.error();
+  db::Params lock{user_id};
+  auto locked = co_await tx->query(kLockUser, std::move(lock));
+  if (!locked) co_return locked.error();
   db::Params p{user_id, name, request_id};
-  auto r = co_await db_.query(kCreate, std::move(p));
+  auto r = co_await tx->query(kCreate, std::move(p));
   if (!r) co_return r.error();
   std::optional<std::string> id;
   if (!r->empty()) id = std::string(r->get(0, 0));
+  auto committed = co_await tx->commit();
+  if (!committed) co_return committed.error();
   co_return id;
 }
 
@@ -291,47 +304,49 @@ Task<Status> OrgRepository::transfer(const OrgActor& a, const std::string& new_o
   co_return co_await tx->commit();
 }
 
-Task<Result<InviteCheck>> OrgRepository::invite_check(const std::string& organization_id, const std::string& email,
-                                                      const std::string& inviter_id) {
-  db::Params p{organization_id, email, inviter_id};
-  auto r = co_await db_.query(kInviteCheck, std::move(p));
+Task<Result<InviteOutcome>> OrgRepository::invite(const OrgActor& a, const NewInvitation& inv,
+                                                 const std::string& token) {
+  auto tx = co_await db_.begin();
+  if (!tx) co_return tx.error();
+  db::Params lock{a.organization_id};
+  auto locked = co_await tx->query(kLockOrganization, std::move(lock));
+  if (!locked) co_return locked.error();
+  db::Params cp{a.organization_id, inv.email, a.user_id};
+  auto r = co_await tx->query(kInviteCheck, std::move(cp));
   if (!r) co_return r.error();
   if (r->empty()) co_return Error::coded(ErrorCode::NotFound, "ORGANIZATION_NOT_FOUND", "No such organization.");
-  InviteCheck c;
+  InviteOutcome out;
+  InviteCheck& c = out.check;
   c.organization_name = std::string(r->get(0, "name"));
   c.inviter_name = std::string(r->get(0, "inviter"));
   c.personal = r->boolean(0, "personal");
   c.already_member = r->boolean(0, "already");
   c.pending = r->boolean(0, "pending");
-  c.limit_reached = r->boolean(0, "full");
-  co_return c;
-}
-
-Task<Result<std::optional<std::string>>> OrgRepository::invite(const OrgActor& a, const NewInvitation& inv,
-                                                               const std::string& token, const InviteCheck& check) {
-  auto tx = co_await db_.begin();
-  if (!tx) co_return tx.error();
-  db::Params p{a.organization_id, a.user_id, inv.email, inv.role, inv.token_hash_hex, a.request_id};
-  auto r = co_await tx->query(kInvite, std::move(p));
-  if (!r) co_return r.error();
-  std::optional<std::string> id;
-  if (r->empty()) {
+  c.limit_reached = r->boolean(0, "is_full");
+  if (c.personal || c.already_member || c.pending || c.limit_reached) {
     co_await tx->rollback();
-    co_return id;
+    co_return out;
   }
-  id = std::string(r->get(0, 0));
+  db::Params p{a.organization_id, a.user_id, inv.email, inv.role, inv.token_hash_hex, a.request_id};
+  auto ins = co_await tx->query(kInvite, std::move(p));
+  if (!ins) co_return ins.error();
+  if (ins->empty()) {
+    co_await tx->rollback();
+    co_return out;
+  }
+  out.id = std::string(ins->get(0, 0));
   mail::OutgoingMail m;
   m.to = inv.email;
   m.tmpl = "invitation";
-  m.payload = {{"token", token}, {"organization", check.organization_name}, {"inviter", check.inviter_name},
+  m.payload = {{"token", token}, {"organization", c.organization_name}, {"inviter", c.inviter_name},
                {"role", inv.role}};
-  m.idempotency_key = "invitation:" + *id + ":1";
+  m.idempotency_key = "invitation:" + *out.id + ":1";
   db::Params mp = mail::enqueue_params(m);
   auto queued = co_await tx->query(mail::kEnqueueMail, std::move(mp));
   if (!queued) co_return queued.error();
-  auto c = co_await tx->commit();
-  if (!c) co_return c.error();
-  co_return id;
+  auto committed = co_await tx->commit();
+  if (!committed) co_return committed.error();
+  co_return out;
 }
 
 Task<Result<nlohmann::json>> OrgRepository::invitations(const std::string& organization_id) {
@@ -402,10 +417,13 @@ Task<Result<std::string>> OrgRepository::accept(const std::string& token_hash_he
                            "This invitation was sent to another address: sign in with that address to accept it.");
   if (!refused) {
     const std::string org(r->get(0, "org")), role(r->get(0, "role")), id(r->get(0, "id"));
+    db::Params lock{org};
+    auto locked = co_await tx->query(kLockOrganization, std::move(lock));
+    if (!locked) co_return locked.error();
     db::Params ap{org, user_id, role, id, request_id};
     auto accepted = co_await tx->query(kAcceptInsert, std::move(ap));
     if (!accepted) co_return accepted.error();
-    if (!accepted->boolean(0, "full")) {
+    if (!accepted->boolean(0, "is_full")) {
       auto c = co_await tx->commit();
       if (!c) co_return c.error();
       co_return org;

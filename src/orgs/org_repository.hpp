@@ -29,6 +29,11 @@ struct InviteCheck {
   std::string organization_name, inviter_name;
 };
 
+struct InviteOutcome {
+  InviteCheck check;
+  std::optional<std::string> id;
+};
+
 // The organizations domain's SQL: organizations, organization_members and invitations.
 class OrgRepository {
  public:
@@ -51,11 +56,10 @@ class OrgRepository {
   Task<Status> remove_member(const OrgActor& a, const std::string& user_id, const char* action);
   Task<Status> transfer(const OrgActor& a, const std::string& new_owner_id);
 
-  Task<Result<InviteCheck>> invite_check(const std::string& organization_id, const std::string& email,
-                                         const std::string& inviter_id);
-  // Nothing when a pending invitation for the address appeared meanwhile.
-  Task<Result<std::optional<std::string>>> invite(const OrgActor& a, const NewInvitation& inv, const std::string& token,
-                                                  const InviteCheck& check);
+  // Checks (under a lock on the organization, so concurrent invitations cannot exceed the member limit) and, when
+  // nothing stands in the way, stores the invitation and queues its email. `id` is empty when refused: `check` says why
+  // (or, with no flag set, a pending invitation for the address appeared meanwhile).
+  Task<Result<InviteOutcome>> invite(const OrgActor& a, const NewInvitation& inv, const std::string& token);
   Task<Result<nlohmann::json>> invitations(const std::string& organization_id);
   // The invitation's role, for the ADMIN-may-only-manage rule; nothing when it is not pending here.
   Task<Result<std::optional<std::string>>> pending_invitation_role(const std::string& organization_id,
