@@ -110,7 +110,7 @@ const db::Query kInvoice{"billing_invoice",
 const db::Query kRenewLocal{
     "billing_renew_local",
     "WITH s AS (SELECT s.id, s.organization_id, s.plan_id, s.source, s.billing_interval, s.current_period_start, "
-    "s.current_period_end, (s.cancel_at_period_end OR s.status = 'past_due') AS ends, p.name, p.currency, p.included_units, p.overage_price_minor, "
+    "s.current_period_end, (s.cancel_at_period_end OR s.status = 'past_due') AS ends, p.name, p.currency, p.included_units * CASE WHEN s.billing_interval = 'year' THEN 12 ELSE 1 END AS included_units, p.overage_price_minor, "
     "p.overage_block_units, p.quota_policy, CASE WHEN s.billing_interval = 'year' THEN "
     "COALESCE(p.price_annual_minor, p.price_monthly_minor * 12) ELSE p.price_monthly_minor END AS base "
     "FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.source IN ('local', 'manual') "
@@ -169,12 +169,12 @@ const db::Query kQuotaNotices{
     "billing_quota_notices",
     "WITH active AS (SELECT DISTINCT organization_id FROM usage_rollups WHERE bucket = 'hour' "
     "AND bucket_start >= date_trunc('hour', now()) - interval '2 hours'), "
-    "s AS (SELECT a.organization_id AS org, COALESCE(s.plan_id, (SELECT id FROM plans WHERE slug = 'free')) AS plan_id, "
+    "s AS (SELECT a.organization_id AS org, s.billing_interval AS iv, COALESCE(s.plan_id, (SELECT id FROM plans WHERE slug = 'free')) AS plan_id, "
     "COALESCE(s.current_period_start, date_trunc('month', now(), 'UTC')) AS ps, "
     "COALESCE(s.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
     "FROM active a LEFT JOIN subscriptions s ON s.organization_id = a.organization_id AND s.status IN "
     CURRENT_STATUSES "), "
-    "u AS (SELECT s.*, p.included_units AS inc, p.quota_policy, (SELECT COALESCE(sum(r.cost_units), 0) FROM "
+    "u AS (SELECT s.*, p.included_units * CASE WHEN s.iv = 'year' THEN 12 ELSE 1 END AS inc, p.quota_policy, (SELECT COALESCE(sum(r.cost_units), 0) FROM "
     "usage_rollups r WHERE r.organization_id = s.org AND r.bucket = 'hour' AND r.bucket_start >= "
     "date_trunc('hour', s.ps) AND r.bucket_start < s.pe)::bigint AS used FROM s JOIN plans p ON p.id = s.plan_id "
     "WHERE p.included_units > 0), "

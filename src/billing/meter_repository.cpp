@@ -14,7 +14,7 @@ namespace {
 // computing the same row collides on the UNIQUE identifier instead of reporting twice.
 const db::Query kPlanMeterReports{
     "billing_plan_meter_reports",
-    "WITH subs AS (SELECT s.id AS sid, s.organization_id AS org, p.slug, p.included_units AS inc, "
+    "WITH subs AS (SELECT s.id AS sid, s.organization_id AS org, p.slug, p.included_units * CASE WHEN s.billing_interval = 'year' THEN 12 ELSE 1 END AS inc, "
     "s.current_period_start AS ps, s.current_period_end AS pe FROM subscriptions s JOIN plans p ON p.id = s.plan_id "
     "JOIN organizations o ON o.id = s.organization_id WHERE s.source = 'stripe' AND s.status IN " CURRENT_STATUSES
     " AND p.stripe_price_metered_id IS NOT NULL AND p.stripe_meter_id IS NOT NULL AND p.type <> 'SUBSCRIPTION' "

@@ -343,7 +343,12 @@ void register_routes(http::Router& router, OrgRepository& repo) {
     const OrgActor a = actor_of(req);
     auto r = co_await repo.resend_invitation(a, id, hash, token);
     if (!r) co_return http::problem(r.error(), req.request_id);
-    if (!r.value()) co_return http::problem(invitation_missing(), req.request_id);
+    // Still pending here (checked above): refused only because an expired invitation has no seat to come back to.
+    if (!r.value())
+      co_return http::problem(Error::coded(ErrorCode::Conflict, "MEMBER_LIMIT_REACHED",
+                                           "The organization has as many members and pending invitations as its "
+                                           "plan allows."),
+                              req.request_id);
     co_return Response::empty(204);
   });
 

@@ -157,7 +157,11 @@ const db::Query kResend{
     "orgs_resend_invitation",
     "WITH r AS (UPDATE invitations SET token_hash = decode($4, 'hex'), expires_at = now() + interval '7 days', "
     "send_count = send_count + 1, last_sent_at = now() WHERE id = $3::uuid AND organization_id = $1::uuid "
-    "AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id, email, send_count), "
+    "AND accepted_at IS NULL AND revoked_at IS NULL "
+    // An expired invitation no longer holds a seat: reviving it needs one free, like a new invitation.
+    "AND (expires_at > now() OR COALESCE((SELECT count(*) FROM organization_members WHERE organization_id = $1::uuid) "
+    "+ (SELECT count(*) FROM invitations WHERE organization_id = $1::uuid AND accepted_at IS NULL AND revoked_at IS "
+    "NULL AND expires_at > now()) < " MAX_MEMBERS ", true)) RETURNING id, email, send_count), "
     "a AS (INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
     "request_id) SELECT 'user', $2::uuid, $1::uuid, 'organization.invitation.resent', 'invitation', r.id::text, $5 "
     "FROM r) "
@@ -377,6 +381,9 @@ Task<Result<bool>> OrgRepository::resend_invitation(const OrgActor& a, const std
                                                     const std::string& token_hash_hex, const std::string& token) {
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
+  db::Params lock{a.organization_id};
+  auto locked = co_await tx->query(kLockOrganization, std::move(lock));
+  if (!locked) co_return locked.error();
   db::Params p{a.organization_id, a.user_id, invitation_id, token_hash_hex, a.request_id};
   auto r = co_await tx->query(kResend, std::move(p));
   if (!r) co_return r.error();

@@ -98,7 +98,7 @@ const db::Query kQuota{
     "usage_quota",
     "WITH s AS (SELECT * FROM subscriptions WHERE organization_id = $1::uuid "
     "AND status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused')), "
-    "p AS (SELECT pl.slug, pl.name, pl.included_units, pl.quota_policy, "
+    "p AS (SELECT pl.slug, pl.name, pl.included_units * CASE WHEN (SELECT billing_interval FROM s) = 'year' THEN 12 ELSE 1 END AS included_units, pl.quota_policy, "
     "COALESCE((SELECT current_period_start FROM s), date_trunc('month', now(), 'UTC')) AS ps, "
     "COALESCE((SELECT current_period_end FROM s), date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
     "FROM plans pl WHERE pl.id = COALESCE((SELECT plan_id FROM s), (SELECT id FROM plans WHERE slug = 'free'))) "

@@ -17,13 +17,13 @@ namespace {
 
 const db::Query kLoadKey{
     "verify_load_key",
-    "WITH k AS (SELECT k.*, o.status AS org_status, u.status AS owner_status, s.plan_id AS sub_plan, "
+    "WITH k AS (SELECT k.*, o.status AS org_status, u.status AS owner_status, s.plan_id AS sub_plan, s.billing_interval AS sub_interval, "
     "s.current_period_start, s.current_period_end, "
     "(s.past_due_since IS NOT NULL AND s.payment_grace_ends_at IS NOT NULL AND s.payment_grace_ends_at < now()) "
     "AS payment_blocked FROM api_keys k JOIN organizations o ON o.id = k.organization_id "
     "JOIN users u ON u.id = o.owner_user_id LEFT JOIN subscriptions s ON s.organization_id = o.id "
     "AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused') WHERE k.key_hash = decode($1, 'hex')), "
-    "p AS (SELECT k.id AS key_id, pl.slug, pl.included_units, pl.quota_policy, pl.rate_limit_per_minute AS plan_rate, "
+    "p AS (SELECT k.id AS key_id, pl.slug, pl.included_units * CASE WHEN k.sub_interval = 'year' THEN 12 ELSE 1 END AS included_units, pl.quota_policy, pl.rate_limit_per_minute AS plan_rate, "
     "COALESCE(k.current_period_start, date_trunc('month', now(), 'UTC')) AS ps, "
     "COALESCE(k.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
     "FROM k JOIN plans pl ON pl.id = COALESCE(k.sub_plan, (SELECT id FROM plans WHERE slug = 'free'))) "

@@ -274,7 +274,8 @@ describe('local period-end invoices and renewals', () => {
       interval: 'year',
     });
     const [rec] = await waitRecords(t.orgId, 1);
-    expect(rec).toMatchObject({ total_minor: '9900', overage_units: '0', usage_units: '80', included_units: '100' });
+    // Annual plans have a yearly pool of 12 × the monthly included units (docs/billing.md).
+    expect(rec).toMatchObject({ total_minor: '9900', overage_units: '0', usage_units: '80', included_units: '1200' });
     expect((await linesOf(rec.id)).map((l) => [l.kind, l.quantity, l.unit, l.amount])).toEqual([
       ['base_fee', 1, 9900, 9900],
       ['included_units', 80, null, 0],

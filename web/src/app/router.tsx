@@ -38,6 +38,11 @@ const PlaygroundPage = lazy(() =>
 const UsagePage = lazy(() => import('@/features/usage/components/usage-page').then((m) => ({ default: m.UsagePage })));
 const BillingPage = lazy(() => import('@/features/billing/components/billing-page').then((m) => ({ default: m.BillingPage })));
 const PricingPage = lazy(() => import('@/features/billing/components/pricing-page').then((m) => ({ default: m.PricingPage })));
+const OrganizationSettingsPage = lazy(() =>
+  import('@/features/organizations/components/organization-settings-page').then((m) => ({ default: m.OrganizationSettingsPage })),
+);
+const MembersPage = lazy(() => import('@/features/organizations/components/members-page').then((m) => ({ default: m.MembersPage })));
+const AcceptInvitationRoute = lazy(() => import('./routes/accept-invitation').then((m) => ({ default: m.AcceptInvitationRoute })));
 const AdminPlansPage = lazy(() =>
   import('@/features/admin-plans/components/admin-plans-page').then((m) => ({ default: m.AdminPlansPage })),
 );
@@ -56,6 +61,8 @@ export function AppRoutes() {
         <Route path="verify-email" element={<VerifyEmailPage />} />
         <Route path="forgot-password" element={<ForgotPasswordPage />} />
         <Route path="reset-password" element={<ResetPasswordPage />} />
+        {/* Public: the invitation email links here, signed in or not. */}
+        <Route path="invitations/accept" element={<AcceptInvitationRoute />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
       <Route
@@ -70,6 +77,8 @@ export function AppRoutes() {
         <Route path="usage" element={<UsagePage />} />
         <Route path="billing" element={<BillingPage />} />
         <Route path="playground" element={<PlaygroundPage />} />
+        <Route path="organization" element={<OrganizationSettingsPage />} />
+        <Route path="organization/members" element={<MembersPage />} />
         <Route path="account" element={<AccountSettingsPage />} />
         <Route path="admin/plans" element={<AdminPlansPage />} />
       </Route>

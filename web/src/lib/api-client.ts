@@ -1,6 +1,7 @@
 import axios, { AxiosError, AxiosHeaders, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import { env } from '@/config/env';
 import { useAuthStore } from '@/stores/auth-store';
+import { useOrganizationStore } from '@/stores/organization-store';
 import type { AuthResult } from '@/types';
 
 export interface FieldError {
@@ -198,7 +199,20 @@ export interface SessionHooks {
   onRefreshed: (result: AuthResult) => void;
   /** The refresh token was refused: the session is over. */
   onSessionExpired: () => void;
+  /**
+   * The active team organization, sent as `X-Organization-Id` on every `/api` request; null (or no hook): none,
+   * so the server acts for the caller's personal organization.
+   */
+  getOrganizationId?: () => string | null;
+  /**
+   * A request that named organization `id` was answered 404 `ORGANIZATION_NOT_FOUND` or 400
+   * `INVALID_ORGANIZATION_ID`: the caller is not (or no longer) a member of it.
+   */
+  onOrganizationGone?: (id: string) => void;
 }
+
+/** The request header that selects the organization a request acts for (docs/permissions.md). */
+export const ORGANIZATION_HEADER = 'X-Organization-Id';
 
 export interface SessionClient {
   client: AxiosInstance;
@@ -227,6 +241,13 @@ function pathOf(url: string | undefined): string {
     return url;
   }
 }
+
+function isApiPath(url: string | undefined): boolean {
+  return pathOf(url).startsWith('/api/');
+}
+
+/** The problem codes that mean "the organization this request named is not one of yours". */
+const ORGANIZATION_GONE_CODES = new Set(['ORGANIZATION_NOT_FOUND', 'INVALID_ORGANIZATION_ID']);
 
 /**
  * A 401 from the auth endpoints is an answer (wrong password, spent token), not an expired access token.
@@ -282,6 +303,10 @@ export function createSessionClient(hooks: SessionHooks, baseURL: string = env.a
     config._sentToken = token;
     if (token && pathOf(config.url) !== REFRESH_PATH) config.headers.set('Authorization', `Bearer ${token}`);
     else config.headers.delete('Authorization');
+    // Read on every attempt (a retry after a refresh too), so a request always names the organization active now.
+    const organization = hooks.getOrganizationId?.() ?? null;
+    if (organization && isApiPath(config.url)) config.headers.set(ORGANIZATION_HEADER, organization);
+    else config.headers.delete(ORGANIZATION_HEADER);
     return config;
   });
 
@@ -305,6 +330,20 @@ export function createSessionClient(hooks: SessionHooks, baseURL: string = env.a
     },
   );
 
+  // The organization a request named is gone for this user (deleted, or they were removed): tell the app, which
+  // falls back to the personal organization. The error still reaches the caller.
+  client.interceptors.response.use(
+    (response) => response,
+    (error: unknown) => {
+      if (error instanceof AxiosError && error.response && hooks.onOrganizationGone) {
+        const sent = error.config?.headers?.get(ORGANIZATION_HEADER);
+        const apiError = toApiError(error);
+        if (typeof sent === 'string' && sent && ORGANIZATION_GONE_CODES.has(apiError.code)) hooks.onOrganizationGone(sent);
+      }
+      throw error;
+    },
+  );
+
   normaliseErrors(client);
   return { client, refresh };
 }
@@ -317,6 +356,8 @@ const session = createSessionClient({
     // At start-up there was no session to lose: nothing to tell the user.
     state.signedOut(state.status === 'authenticated' ? 'expired' : null);
   },
+  getOrganizationId: () => useOrganizationStore.getState().activeId,
+  onOrganizationGone: (id) => useOrganizationStore.getState().fallBack(id),
 });
 
 /** The app's client: every feature's API calls go through it. */

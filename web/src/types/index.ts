@@ -1,7 +1,10 @@
 // Friendly aliases over the generated contract types (api.d.ts is generated; see scripts/gen-api.mjs).
-import type { components } from './api';
+import type { components, operations } from './api';
 
 type Schemas = components['schemas'];
+type JsonBody<O extends keyof operations> = operations[O] extends { requestBody?: { content: { 'application/json': infer B } } }
+  ? B
+  : never;
 export type Problem = Schemas['Problem'];
 export type Readiness = Schemas['Readiness'];
 export type Health = Schemas['Health'];
@@ -56,6 +59,17 @@ export type UpcomingInvoice = Schemas['UpcomingInvoice'];
 export type AdminPlan = Schemas['AdminPlan'];
 export type PlanInput = Schemas['PlanInput'];
 export type PlanUpdate = Schemas['PlanUpdate'];
+export type Organization = Schemas['Organization'];
+export type OrganizationRole = Organization['role'];
+export type Member = Schemas['Member'];
+export type MemberList = Schemas['MemberList'];
+export type Invitation = Schemas['Invitation'];
+/** The roles an invitation or a role change can give (ownership is transferred, not set). */
+export type AssignableRole = Invitation['role'];
+export type CreateOrganizationRequest = JsonBody<'createOrganization'>;
+export type UpdateOrganizationRequest = JsonBody<'updateOrganization'>;
+export type InviteMemberRequest = JsonBody<'inviteMember'>;
+
 /**
  * A plan's feature flags. The contract's `features: { type: object }` generates Record<string, never>; any JSON
  * object is meant.

@@ -1,7 +1,10 @@
 import { EmailVerificationBanner } from '@/features/auth/components/email-verification-banner';
 import { useFreshUser } from '@/features/auth/hooks/use-fresh-user';
 import { useSignOut } from '@/features/auth/hooks/use-sign-out';
+import { OrganizationNotice } from '@/features/organizations/components/organization-notice';
+import { OrganizationSwitcher } from '@/features/organizations/components/organization-switcher';
 import { useAuthStore } from '@/stores/auth-store';
+import { useOrganizationStore } from '@/stores/organization-store';
 import { Shell, type NavItem } from './shell';
 
 const NAV: readonly NavItem[] = [
@@ -9,6 +12,7 @@ const NAV: readonly NavItem[] = [
   { to: '/keys', label: 'API keys' },
   { to: '/usage', label: 'Usage' },
   { to: '/billing', label: 'Billing' },
+  { to: '/organization', label: 'Organization' },
   { to: '/account', label: 'Account settings' },
 ];
 
@@ -19,6 +23,7 @@ const ADMIN_NAV: readonly NavItem[] = [...NAV, { to: '/admin/plans', label: 'Pla
 export function DashboardLayout() {
   useFreshUser();
   const user = useAuthStore((s) => s.user);
+  const activeOrganization = useOrganizationStore((s) => s.activeId);
   const { signOut, pending } = useSignOut();
 
   const signOutItem = (
@@ -32,7 +37,15 @@ export function DashboardLayout() {
     <Shell
       nav={user?.role === 'ADMIN' ? ADMIN_NAV : NAV}
       navExtra={signOutItem}
-      banner={user && !user.emailVerified ? <EmailVerificationBanner email={user.email} /> : null}
+      headerExtra={<OrganizationSwitcher />}
+      // Switching organization remounts the page, so it shows the new organization's data.
+      contentKey={activeOrganization ?? 'personal'}
+      banner={
+        <>
+          {user && !user.emailVerified ? <EmailVerificationBanner email={user.email} /> : null}
+          <OrganizationNotice />
+        </>
+      }
     />
   );
 }

@@ -36,10 +36,17 @@ interface ShellProps {
   navExtra?: ReactNode;
   /** Shown between the header and the page, e.g. an account-wide notice. */
   banner?: ReactNode;
+  /** Shown in the header next to the brand, also on phones (e.g. the organization switcher). */
+  headerExtra?: ReactNode;
+  /**
+   * A new value remounts the routed page, so everything it shows is fetched again (e.g. the active organization's
+   * id: keys, usage and billing then show the new organization's data).
+   */
+  contentKey?: string;
 }
 
 /** The page frame shared by the public site and the dashboard: skip link, header and menu, focus handling, footer. */
-export function Shell({ nav, navExtra, banner }: ShellProps) {
+export function Shell({ nav, navExtra, banner, headerExtra, contentKey }: ShellProps) {
   const location = useLocation();
   const navOpen = useUiStore((s) => s.navOpen);
   const setNavOpen = useUiStore((s) => s.setNavOpen);
@@ -68,12 +75,13 @@ export function Shell({ nav, navExtra, banner }: ShellProps) {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="header">
+      <header className={`header${headerExtra ? ' header--extra' : ''}`}>
         <div className="container header__inner">
           <Link to="/" className="brand" aria-label="Tollgate home">
             <Logo />
             <span className="brand__name">Tollgate</span>
           </Link>
+          {headerExtra}
           <button
             type="button"
             className="nav-toggle"
@@ -107,7 +115,11 @@ export function Shell({ nav, navExtra, banner }: ShellProps) {
       {banner}
       <main id="main" ref={mainRef} tabIndex={-1} className="main">
         <div className="container">
-          <ErrorBoundary resetKey={location.pathname} onError={(error, info) => void reportClientError(error, info.componentStack ?? undefined)}>
+          <ErrorBoundary
+            key={contentKey}
+            resetKey={location.pathname}
+            onError={(error, info) => void reportClientError(error, info.componentStack ?? undefined)}
+          >
             <Suspense fallback={<LoadingBlock />}>
               <Outlet />
             </Suspense>

@@ -16,7 +16,7 @@ describe('PROBLEM_CODES', () => {
   it('has one entry per code, each a usable anchor and an error status', () => {
     const codes = PROBLEM_CODES.map((p) => p.code);
     expect(new Set(codes).size).toBe(codes.length);
-    expect(codes).toHaveLength(71);
+    expect(codes).toHaveLength(85);
     for (const p of PROBLEM_CODES) {
       expect(p.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
       expect(p.status).toBeGreaterThanOrEqual(400);
@@ -33,6 +33,26 @@ describe('PROBLEM_CODES', () => {
       KEY_ALREADY_ROTATED: 409,
       INVALID_SERVICE_TOKEN: 401,
       INSUFFICIENT_SCOPE: 403,
+    });
+  });
+
+  it('documents the organization refusals with the status and title the server sends', () => {
+    const byCode = Object.fromEntries(PROBLEM_CODES.map((p) => [p.code, { status: p.status, title: p.title }]));
+    expect(byCode).toMatchObject({
+      INVALID_ORGANIZATION_ID: { status: 400, title: 'Bad request' },
+      ORGANIZATION_NOT_FOUND: { status: 404, title: 'Not found' },
+      ORGANIZATION_ROLE_FORBIDDEN: { status: 403, title: 'Forbidden' },
+      ORGANIZATION_LIMIT_REACHED: { status: 409, title: 'Conflict' },
+      PERSONAL_ORGANIZATION: { status: 409, title: 'Conflict' },
+      MEMBER_NOT_FOUND: { status: 404, title: 'Not found' },
+      USE_LEAVE: { status: 409, title: 'Conflict' },
+      OWNER_CANNOT_LEAVE: { status: 409, title: 'Conflict' },
+      ALREADY_MEMBER: { status: 409, title: 'Conflict' },
+      INVITATION_PENDING: { status: 409, title: 'Conflict' },
+      MEMBER_LIMIT_REACHED: { status: 409, title: 'Conflict' },
+      INVITATION_NOT_FOUND: { status: 404, title: 'Not found' },
+      INVITATION_EXPIRED: { status: 409, title: 'Conflict' },
+      INVITATION_EMAIL_MISMATCH: { status: 403, title: 'Forbidden' },
     });
   });
 

@@ -30,6 +30,7 @@ function PasswordStep({
   onChallenge,
   notice,
   restarted,
+  registerPath,
 }: {
   email: string;
   setEmail: (email: string) => void;
@@ -37,6 +38,8 @@ function PasswordStep({
   notice: { tone: 'info' | 'success'; text: string } | null;
   /** Back from the two-factor step: focus the password, the email is still filled in. */
   restarted: boolean;
+  /** The register link, keeping `?next=` so a new account also lands where the user was going. */
+  registerPath: string;
 }) {
   const [password, setPassword] = useState('');
   const signedIn = useAuthStore((s) => s.signedIn);
@@ -71,7 +74,7 @@ function PasswordStep({
       description="Welcome back. Sign in to manage your API, keys and account."
       footer={
         <p>
-          New to Tollgate? <Link to="/register">Create an account</Link> · <Link to="/pricing">See plans and pricing</Link>
+          New to Tollgate? <Link to={registerPath}>Create an account</Link> · <Link to="/pricing">See plans and pricing</Link>
         </p>
       }
     >
@@ -215,6 +218,7 @@ export function LoginPage() {
       setEmail={setEmail}
       notice={notice}
       restarted={restarted}
+      registerPath={params.get('next') ? `/register?next=${encodeURIComponent(next)}` : '/register'}
       onChallenge={(c) => {
         setRestartMessage(null);
         setChallenge(c);

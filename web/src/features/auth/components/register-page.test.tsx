@@ -1,9 +1,10 @@
 import { render, screen, waitFor } from '@testing-library/react';
+import { Route, Routes } from 'react-router-dom';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestRouter } from '@/testing/router';
 import type * as SignInApi from '../api/sign-in';
-import { problem, resetAuth } from '@/testing/fixtures';
+import { authResult, problem, resetAuth } from '@/testing/fixtures';
 import { register } from '../api/sign-in';
 import { RegisterPage } from './register-page';
 
@@ -39,5 +40,24 @@ describe('RegisterPage', () => {
     // A field the form does not have is still reported, at form level.
     expect(screen.getByRole('alert')).toHaveTextContent('somethingElse: is odd');
     expect(register).toHaveBeenCalledWith({ email: 'ada@example.com', password: 'password1234' });
+  });
+
+  it('keeps ?next= (e.g. an invitation link) for after the account is created, and on the sign-in link', async () => {
+    vi.mocked(register).mockResolvedValue(authResult());
+    const next = '/invitations/accept?token=abc';
+    const user = userEvent.setup();
+    render(
+      <TestRouter url={`/register?next=${encodeURIComponent(next)}`}>
+        <Routes>
+          <Route path="/register" element={<RegisterPage />} />
+          <Route path="/invitations/accept" element={<p>Invitation page</p>} />
+        </Routes>
+      </TestRouter>,
+    );
+    expect(screen.getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', `/login?next=${encodeURIComponent(next)}`);
+    await user.type(screen.getByLabelText('Email'), 'ada@example.com');
+    await user.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(await screen.findByText('Invitation page')).toBeInTheDocument();
   });
 });

@@ -1,5 +1,5 @@
 import { useState, type ChangeEvent } from 'react';
-import { Link, Navigate } from 'react-router-dom';
+import { Link, Navigate, useSearchParams } from 'react-router-dom';
 import { PasswordField, TextField } from '@/components/form/fields';
 import { FormAlert, SubmitButton } from '@/components/form/form-alert';
 import { LoadingBlock } from '@/components/spinner';
@@ -8,6 +8,7 @@ import { useForm } from '@/hooks/use-form';
 import { compact, emailError, newPasswordError, PASSWORD_MIN_LENGTH } from '@/lib/validation';
 import { useAuthStore } from '@/stores/auth-store';
 import { register } from '../api/sign-in';
+import { safeNext } from '../lib/next-path';
 import { AuthCard } from './auth-card';
 
 const FIELDS = ['name', 'company', 'email', 'password'] as const;
@@ -16,6 +17,10 @@ export function RegisterPage() {
   useDocumentTitle('Create an account');
   const status = useAuthStore((s) => s.status);
   const signedIn = useAuthStore((s) => s.signedIn);
+  const [params] = useSearchParams();
+  // `?next=` (e.g. an invitation link): where to go once the account exists, like after signing in.
+  const next = safeNext(params.get('next'));
+  const loginPath = params.get('next') ? `/login?next=${encodeURIComponent(next)}` : '/login';
   const [values, setValues] = useState({ name: '', company: '', email: '', password: '' });
   const form = useForm(FIELDS, {
     codes: {
@@ -23,7 +28,7 @@ export function RegisterPage() {
     },
   });
 
-  if (status === 'authenticated') return <Navigate to="/dashboard" replace />;
+  if (status === 'authenticated') return <Navigate to={next} replace />;
   if (status === 'unknown') return <LoadingBlock label="Checking your session…" />;
 
   const set = (key: keyof typeof values) => (e: ChangeEvent<HTMLInputElement>) =>
@@ -51,7 +56,7 @@ export function RegisterPage() {
       description="Start selling access to your API. We'll email you a link to confirm your address."
       footer={
         <p>
-          Already have an account? <Link to="/login">Sign in</Link> · <Link to="/pricing">Compare plans</Link>
+          Already have an account? <Link to={loginPath}>Sign in</Link> · <Link to="/pricing">Compare plans</Link>
         </p>
       }
     >
