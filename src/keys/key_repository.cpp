@@ -27,7 +27,9 @@ const db::Query kAllowance{
     "(SELECT p.max_api_keys FROM plans p WHERE p.id = COALESCE((SELECT s.plan_id FROM subscriptions s "
     "WHERE s.organization_id = $1::uuid AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused')), "
     "(SELECT id FROM plans WHERE slug = 'free'))) AS max"};
-const db::Query kLockOrg{"keys_lock_org", "SELECT id FROM organizations WHERE id = $1::uuid FOR UPDATE"};
+// NO KEY UPDATE: serializes key-limit checks without blocking the FOR KEY SHARE locks that inserts referencing the
+// organization take (the usage shipper's rollups), which would otherwise deadlock with its api_keys update.
+const db::Query kLockOrg{"keys_lock_org", "SELECT id FROM organizations WHERE id = $1::uuid FOR NO KEY UPDATE"};
 const db::Query kInsert{"keys_insert",
                         "INSERT INTO api_keys (organization_id, created_by, name, environment, prefix, key_hash, "
                         "expires_at, rate_limit_per_minute, metadata, rotated_from_id) VALUES ($1::uuid, $2::uuid, $3, "

@@ -18,8 +18,8 @@ namespace {
 // Serializes what counts against a limit: members and invitations of one organization, organizations of one
 // owner (two concurrent requests must not both see room for one more).
 const db::Query kLockOrganization{"orgs_lock_organization",
-                                  "SELECT id FROM organizations WHERE id = $1::uuid FOR UPDATE"};
-const db::Query kLockUser{"orgs_lock_user", "SELECT id FROM users WHERE id = $1::uuid FOR UPDATE"};
+                                  "SELECT id FROM organizations WHERE id = $1::uuid FOR NO KEY UPDATE"};
+const db::Query kLockUser{"orgs_lock_user", "SELECT id FROM users WHERE id = $1::uuid FOR NO KEY UPDATE"};
 
 const db::Query kMembership{
     "orgs_membership",
