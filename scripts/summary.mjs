@@ -7,6 +7,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
+const failures = [];
 
 const junit = join(dir, 'ctest.xml');
 if (existsSync(junit)) {
@@ -16,7 +17,10 @@ if (existsSync(junit)) {
   for (const c of cases) {
     const body = c[2] ?? '';
     const tag = c[0];
-    if (/<failure|<error/.test(body)) f++;
+    if (/<failure|<error/.test(body)) {
+      f++;
+      failures.push(`unit: ${(tag.match(/name="([^"]*)"/) ?? [])[1] ?? '?'}`);
+    }
     else if (/<skipped/.test(body) || /status="(notrun|disabled)"/.test(tag)) s++;
     else p++;
   }
@@ -33,9 +37,25 @@ for (const [name, file] of [['functional', 'functional.json'], ['web unit', 'web
   }
   const r = JSON.parse(readFileSync(path, 'utf8'));
   const suiteFailures = (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+  for (const t of r.testResults ?? []) {
+    const file = String(t.name ?? '').replace(/^.*\/(tests|web)\//, '');
+    if (t.status === 'failed' && (t.assertionResults ?? []).length === 0) {
+      failures.push(`${name}: ${file}: ${String(t.message ?? '').split('\n')[0].slice(0, 300)}`);
+    }
+    for (const a of t.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      const why = String((a.failureMessages ?? [])[0] ?? '').split('\n')[0].slice(0, 300);
+      failures.push(`${name}: ${file} > ${a.fullName ?? a.title}: ${why}`);
+    }
+  }
   rows.push([name, r.numPassedTests ?? 0, (r.numFailedTests ?? 0) + suiteFailures, (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)]);
 }
 
+// The failing tests are repeated here because CI keeps only the tail of the output.
+if (failures.length > 0) {
+  console.log('\n== failed');
+  for (const f of failures.slice(0, 40)) console.log(f);
+}
 console.log('\n== summary');
 for (const [name, p, f, s] of rows) {
   console.log(`${name.padEnd(28)} ${String(p).padStart(4)} passed ${String(f).padStart(4)} failed ${String(s).padStart(4)} skipped`);
