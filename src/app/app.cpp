@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include "accounts/bootstrap.hpp"
 #include "accounts/password.hpp"
+#include "admin/admin_repository.hpp"
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_service.hpp"
@@ -276,6 +277,7 @@ int cmd_serve(const Config& cfg) {
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_expiry).count());
   auth_settings.refresh_ttl_seconds =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg.jwt_refresh_expiry).count());
+  auth_settings.admin_ip_allowlist = cfg.admin_ip_allowlist;
   // TOTP seeds are sealed with ENCRYPTION_KEY, or a key derived from JWT_SECRET when it is unset.
   std::string encryption_key = cfg.encryption_key;
   if (encryption_key.empty()) encryption_key = "derived-from-jwt-secret:" + cfg.jwt_secret;
@@ -345,6 +347,8 @@ int cmd_serve(const Config& cfg) {
   deps.usage = &usage_repo;
   deps.clock = &clock;
   deps.orgs = &org_repo;
+  admin::AdminRepository admin_repo(database);
+  deps.admin = &admin_repo;
   gateway::Catalog catalog(database);
   const gateway::GatewayDeps gateway_deps{catalog, verify_service, limiter, cfg.key_rate_window};
   deps.gateway = &gateway_deps;

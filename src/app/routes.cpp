@@ -3,6 +3,7 @@
 #include "admin/admin_handlers.hpp"
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_handlers.hpp"
+#include "http/client.hpp"
 #include "billing/plan_admin.hpp"
 #include "billing/plan_handlers.hpp"
 #include "billing/webhook_service.hpp"
@@ -20,7 +21,6 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.auth) {
     auth::register_routes(router, *deps.auth);
     auth::register_account_routes(router, *deps.auth);
-    admin::register_routes(router, *deps.auth);
   }
   if (deps.keys && deps.clock) keys::register_routes(router, *deps.keys, *deps.clock);
   if (deps.verify) verify::register_routes(router, *deps.verify);
@@ -30,6 +30,18 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
   if (deps.billing) billing::register_plan_routes(router, *deps.billing, deps.stripe_mode);
   if (deps.billing_service) billing::register_billing_routes(router, *deps.billing_service);
+  if (deps.auth && deps.admin && deps.gateway) {
+    admin::SelfAddress self;
+    self.port = deps.cfg.port;
+    if (auto pub = http::parse_upstream(deps.cfg.public_url)) {
+      self.public_host = pub->host;
+      for (auto& c : self.public_host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      self.public_port = pub->port;
+    }
+    admin::register_routes(router, admin::AdminDeps{*deps.auth, *deps.admin, deps.gateway->limiter,
+                                                    deps.gateway->catalog, deps.cfg.ip_limit, deps.cfg.user_limit,
+                                                    deps.gateway->key_window, self});
+  }
   if (deps.billing && deps.auth) {
     billing::register_plan_admin_routes(router, *deps.auth, *deps.billing, deps.stripe_mode);
     billing::register_invoice_admin_routes(router, *deps.auth, *deps.billing);

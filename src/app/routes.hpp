@@ -17,6 +17,9 @@ class VerifyService;
 namespace tg::usage {
 class UsageRepository;
 }
+namespace tg::admin {
+class AdminRepository;
+}
 namespace tg::orgs {
 class OrgRepository;
 }
@@ -46,6 +49,7 @@ struct RouteDeps {
   bool stripe_mode = false;  // STRIPE_SECRET_KEY set
   billing::BillingService* billing_service = nullptr;
   orgs::OrgRepository* orgs = nullptr;
+  admin::AdminRepository* admin = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

@@ -1,6 +1,7 @@
 #include "app/routes.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/webhook_service.hpp"
+#include "admin/admin_repository.hpp"
 #include "orgs/org_repository.hpp"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,8 @@ TEST(Contract, RouterAndSpecAgree) {
   deps.billing_service = &billing_service;
   orgs::OrgRepository orgs(db);
   deps.orgs = &orgs;
+  admin::AdminRepository admin_repo(db);
+  deps.admin = &admin_repo;
   register_routes(router, deps);
 
   std::set<std::string> routed;

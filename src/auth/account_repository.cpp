@@ -39,21 +39,9 @@ const db::Query kStripeCleanup{"account_enqueue_stripe_cleanup",
                                "INSERT INTO jobs (kind, payload, idempotency_key) VALUES ('stripe.delete_customer', "
                                "jsonb_build_object('organizationId', $1::text), 'stripe.delete_customer:' || $1) "
                                "ON CONFLICT (idempotency_key) DO NOTHING"};
-const db::Query kAuditPage{
-    "admin_audit_page",
-    "SELECT id::text AS id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created, "
-    "actor_type, actor_user_id::text AS actor_user_id, organization_id::text AS organization_id, action, "
-    "target_type, target_id, outcome, host(ip) AS ip, user_agent, request_id, metadata::text AS metadata "
-    "FROM audit_log WHERE ($1 = '' OR id < $1::bigint) "
-    "AND ($2 = '' OR action = $2 OR (right($2, 1) = '.' AND left(action, length($2)) = $2)) "
-    "AND ($3 = '' OR actor_user_id::text = $3) ORDER BY id DESC LIMIT $4::int"};
 
 const db::Query* const kPersonalDataQueries[] = {&kLeaveOrgs, &kDeleteSessions, &kDeleteTokens, &kDeleteCodes};
 
-nlohmann::json opt_json(const db::Rows& r, int i, const char* col) {
-  auto v = r.opt(i, col);
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 }  // namespace
 
 Task<Result<UserRow>> AuthRepository::update_profile(const std::string& user_id, const ProfileChange& c,
@@ -87,7 +75,8 @@ Task<Result<UserRow>> AuthRepository::update_profile(const std::string& user_id,
 }
 
 Task<Status> AuthRepository::delete_account(const std::string& user_id, const SessionMeta& meta,
-                                            const std::optional<mail::OutgoingMail>& goodbye) {
+                                            const std::optional<mail::OutgoingMail>& goodbye,
+                                          const db::Query* also, db::Params also_params) {
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
   auto& t = tx.value();
@@ -123,6 +112,10 @@ Task<Status> AuthRepository::delete_account(const std::string& user_id, const Se
     db::Params m = mail::enqueue_params(*goodbye);
     if (auto r = co_await t.query(mail::kEnqueueMail, std::move(m)); !r) co_return r.error();
   }
+  // What the caller adds to the same transaction (an administrator's audit row).
+  if (also) {
+    if (auto r = co_await t.query(*also, std::move(also_params)); !r) co_return r.error();
+  }
   db::Params anon{user_id};
   auto r = co_await t.query(kAnonymize, std::move(anon));
   if (!r) co_return r.error();
@@ -130,34 +123,5 @@ Task<Status> AuthRepository::delete_account(const std::string& user_id, const Se
   co_return co_await t.commit();
 }
 
-Task<Result<nlohmann::json>> AuthRepository::audit_page(int limit, const std::optional<std::int64_t>& before,
-                                                        const std::string& action, const std::string& user_id) {
-  std::string before_text;
-  if (before) before_text = std::to_string(*before);
-  db::Params p{before_text, action, user_id, std::to_string(limit + 1)};
-  auto r = co_await db_.query(kAuditPage, std::move(p));
-  if (!r) co_return r.error();
-  nlohmann::json items = nlohmann::json::array();
-  const int n = std::min(r->size(), limit);
-  for (int i = 0; i < n; ++i) {
-    auto meta = nlohmann::json::parse(r->get(i, "metadata"), nullptr, false);
-    items.push_back({{"id", std::string(r->get(i, "id"))},
-                     {"createdAt", std::string(r->get(i, "created"))},
-                     {"actorType", std::string(r->get(i, "actor_type"))},
-                     {"actorUserId", opt_json(r.value(), i, "actor_user_id")},
-                     {"organizationId", opt_json(r.value(), i, "organization_id")},
-                     {"action", std::string(r->get(i, "action"))},
-                     {"targetType", opt_json(r.value(), i, "target_type")},
-                     {"targetId", opt_json(r.value(), i, "target_id")},
-                     {"outcome", std::string(r->get(i, "outcome"))},
-                     {"ip", opt_json(r.value(), i, "ip")},
-                     {"userAgent", opt_json(r.value(), i, "user_agent")},
-                     {"requestId", opt_json(r.value(), i, "request_id")},
-                     {"metadata", meta.is_object() ? meta : nlohmann::json::object()}});
-  }
-  nlohmann::json page = {{"items", items}, {"nextCursor", nullptr}};
-  if (r->size() > limit && n > 0) page["nextCursor"] = items.back()["id"];
-  co_return page;
-}
 
 }  // namespace tg::auth

@@ -72,7 +72,9 @@ Task<Status> AuthService::delete_account(const std::string& user_id, const std::
   auto user = co_await user_with_password(user_id, password);
   if (!user) co_return user.error();
   const std::optional<mail::OutgoingMail> no_goodbye;  // the address is erased with the account
-  if (auto r = co_await repo_.delete_account(user_id, meta, no_goodbye); !r) co_return r.error();
+  db::Params nothing_else;
+  if (auto r = co_await repo_.delete_account(user_id, meta, no_goodbye, nullptr, std::move(nothing_else)); !r)
+    co_return r.error();
   static auto& deleted = metrics::registry().counter("tollgate_accounts_deleted_total", "Accounts deleted by their owner");
   deleted.inc();
   co_return ok_status();

@@ -1,5 +1,7 @@
 #include "auth/auth_service.hpp"
 
+#include <algorithm>
+
 #include <openssl/rand.h>
 #include <sodium.h>
 
@@ -375,7 +377,16 @@ Task<Status> AuthService::revoke_session(const std::string& user_id, const std::
   co_return ok_status();
 }
 
-Task<Result<UserRow>> AuthService::require_admin(const std::string& user_id) {
+Task<Result<UserRow>> AuthService::require_admin(const std::string& user_id, const std::string& client_ip) {
+  if (!s_.admin_ip_allowlist.empty()) {
+    auto ip = net::parse_ip(client_ip);
+    const bool allowed = ip && std::any_of(s_.admin_ip_allowlist.begin(), s_.admin_ip_allowlist.end(),
+                                           [&](const net::Cidr& c) { return net::contains(c, *ip); });
+    if (!allowed) {
+      co_return Error::coded(ErrorCode::Forbidden, "ADMIN_IP_FORBIDDEN",
+                             "The admin API is not available from this address (ADMIN_IP_ALLOWLIST).");
+    }
+  }
   if (user_id.empty()) co_return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
   auto user = co_await repo_.find_by_id(user_id);
   if (!user) co_return user.error();

@@ -5,6 +5,7 @@
 #include "auth/auth_repository.hpp"
 #include "auth/jwt.hpp"
 #include "core/crypto.hpp"
+#include "core/net.hpp"
 #include "ratelimit/rate_limiter.hpp"
 
 namespace tg::auth {
@@ -21,6 +22,7 @@ struct AuthSettings {
   int verify_ttl_seconds = 24 * 3600;
   int reset_ttl_seconds = 3600;
   std::string totp_issuer = "Tollgate";
+  std::vector<net::Cidr> admin_ip_allowlist;  // empty: any address
 };
 
 struct AuthSuccess {
@@ -59,8 +61,9 @@ class AuthService {
   Task<Result<UserRow>> profile(const std::string& user_id);
   Task<Result<std::vector<SessionInfo>>> sessions(const std::string& user_id);
   Task<Status> revoke_session(const std::string& user_id, const std::string& session_id, const SessionMeta& meta);
-  // Role ADMIN with two-factor enabled, re-read from the database (a token's role may be stale).
-  Task<Result<UserRow>> require_admin(const std::string& user_id);
+  // From an address in ADMIN_IP_ALLOWLIST (when set), role ADMIN with two-factor enabled, re-read from the
+  // database (a token's role may be stale).
+  Task<Result<UserRow>> require_admin(const std::string& user_id, const std::string& client_ip);
 
   // email_flows.cpp: verification, password reset.
   Task<Result<std::string>> verify_email(const std::string& token, const SessionMeta& meta);

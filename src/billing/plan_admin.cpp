@@ -139,7 +139,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
                                 bool stripe_mode) {
   router.add("GET", "/api/admin/plans", [&auth, &repo](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     auto plans = co_await repo.admin_plans_json();
     if (!plans) co_return http::problem(plans.error(), req.request_id);
@@ -149,7 +149,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
 
   router.add("POST", "/api/admin/plans", [&auth, &repo, stripe_mode](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     std::vector<std::string_view> allowed = kPlanFields;
     allowed.push_back("slug");
@@ -177,7 +177,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
 
   router.add("PATCH", "/api/admin/plans/{id}", [&auth, &repo, stripe_mode](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     const std::string id(req.param("id"));
     const Error missing = Error::coded(ErrorCode::NotFound, "PLAN_NOT_FOUND", "No such plan.");
@@ -220,7 +220,7 @@ void register_invoice_admin_routes(http::Router& router, auth::AuthService& auth
   // invoices are paid through Stripe only (409 otherwise); audited with the required reason.
   router.add("POST", "/api/admin/invoices/{id}/mark-paid", [&auth, &repo](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     const std::string id(req.param("id"));
     const Error missing = Error::coded(ErrorCode::NotFound, "INVOICE_NOT_FOUND", "No such invoice.");

@@ -1,4 +1,5 @@
 #pragma once
+#include "db/sql_macros.hpp"
 // SQL fragments shared by the billing repository's files: one JSON shape per document, built in SQL so every
 // answer that carries a plan agrees. Macros because they are spliced into constant query strings.
 
@@ -12,7 +13,3 @@
   "'overageBlockUnits', " p ".overage_block_units, 'quotaPolicy', " p ".quota_policy, 'rateLimitPerMinute', " p  \
   ".rate_limit_per_minute, 'maxApiKeys', " p ".max_api_keys, 'maxMembers', " p ".max_members, 'features', " p    \
   ".features, 'trialDays', " p ".trial_days)"
-// A timestamp as RFC 3339 UTC (null stays null).
-#define SQL_TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-// The subscription statuses that make a subscription the organization's current one (subscriptions_one_current_key).
-#define CURRENT_STATUSES "('trialing', 'active', 'past_due', 'unpaid', 'paused')"

@@ -273,6 +273,13 @@ Result<Config> load_config(const EnvMap& input) {
       c.trusted_proxies.push_back(*cidr);
     }
   }
+  if (auto v = get("ADMIN_IP_ALLOWLIST")) {
+    for (auto& p : split_list(*v)) {
+      auto cidr = net::parse_cidr(p);
+      if (!cidr) return bad("ADMIN_IP_ALLOWLIST", "'" + p + "' is not an IP or CIDR");
+      c.admin_ip_allowlist.push_back(*cidr);
+    }
+  }
   if (auto v = get("TRUST_PROXY_TLS")) {
     if (!parse_bool(*v, c.trust_proxy_tls)) return bad("TRUST_PROXY_TLS", "must be true or false");
   }

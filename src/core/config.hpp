@@ -48,6 +48,8 @@ struct Config {
   std::chrono::milliseconds key_rate_window{std::chrono::minutes(1)};
   int usage_retention_days = 400;  // raw usage_events; rollups are kept forever
   std::vector<net::Cidr> trusted_proxies;
+  // ADMIN_IP_ALLOWLIST: when set, /api/admin/* answers only clients (after TRUSTED_PROXIES) inside these CIDRs.
+  std::vector<net::Cidr> admin_ip_allowlist;
   bool trust_proxy_tls = false;
   std::string web_dir = "web/dist";
   std::string var_dir = "var";

@@ -54,29 +54,38 @@ bool org_scoped(std::string_view path) {
 }
 
 Task<std::optional<Error>> resolve_organization(OrgRepository& repo, Request& req) {
+  if (req.user_id.empty()) co_return std::nullopt;
+  // Every signed-in request re-checks its session, so signing out everywhere, a suspension or an administrator's
+  // revocation stops the access tokens already issued at once, on every instance (not after their 15 minutes).
   // Routes about the user (profile, sessions, the organization list, accepting an invitation) ignore the header.
-  if (req.user_id.empty() || !org_scoped(req.path)) co_return std::nullopt;
-  const std::string* header = req.header("x-organization-id");
-  std::string org = req.account_id;  // the personal organization (access token claim)
+  const bool scoped = org_scoped(req.path);
+  const std::string* header = scoped ? req.header("x-organization-id") : nullptr;
+  std::string org;
+  if (scoped) org = req.account_id;  // the personal organization (access token claim)
   if (header) {
     if (!auth::is_uuid(*header)) {
       Error e = Error::of(ErrorCode::BadRequest, "X-Organization-Id must be an organization id (a UUID).");
       e.public_code = "INVALID_ORGANIZATION_ID";
       co_return e;
     }
-    org = *header;
+    org = auth::lower_id(*header);
+  }
+  const std::string user = req.user_id;
+  const std::string session = req.session_id;
+  auto c = co_await repo.caller(org, user, session);
+  if (!c) co_return c.error();
+  if (!c->live) {
+    co_return Error::coded(ErrorCode::Unauthorized, "SESSION_REVOKED",
+                           "This session was signed out or revoked, or the account is suspended. Sign in again.");
   }
   if (org.empty()) co_return std::nullopt;
-  const std::string user = req.user_id;
-  auto m = co_await repo.membership(org, user);
-  if (!m) co_return m.error();
-  if (!m.value()) {
+  if (!c->membership) {
     if (!header) co_return std::nullopt;  // an account whose personal organization is gone: handlers decide
     co_return Error::coded(ErrorCode::NotFound, "ORGANIZATION_NOT_FOUND",
                            "No such organization, or you are not a member of it.");
   }
   req.account_id = org;
-  req.org_role = m.value()->role;
+  req.org_role = c->membership->role;
   co_return std::nullopt;
 }
 

@@ -1,10 +1,10 @@
 #include "orgs/org_repository.hpp"
 
+#include "db/sql_macros.hpp"
 #include "mail/outbox.hpp"
 
 namespace tg::orgs {
 namespace {
-#define SQL_TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 // The plan's member limit (NULL: unlimited) of organization $1.
 #define MAX_MEMBERS                                                                                              \
   "(SELECT p.max_members FROM plans p WHERE p.id = COALESCE((SELECT s.plan_id FROM subscriptions s WHERE "       \
@@ -25,6 +25,15 @@ const db::Query kMembership{
     "orgs_membership",
     "SELECT m.role, o.personal FROM organization_members m JOIN organizations o ON o.id = m.organization_id "
     "WHERE m.organization_id = $1::uuid AND m.user_id = $2::uuid AND o.status <> 'deleted'"};
+
+// A rotated session row stays valid for its access token until the family is revoked (sign-out, suspension,
+// password change, admin action), which sets revoked_at on every row of the family.
+const db::Query kCaller{
+    "orgs_caller",
+    "SELECT u.status = 'active' AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.id = $3::uuid "
+    "AND s.user_id = u.id AND s.revoked_at IS NULL)) AS live, m.role, o.personal FROM users u "
+    "LEFT JOIN organization_members m ON m.organization_id = $1::uuid AND m.user_id = u.id "
+    "LEFT JOIN organizations o ON o.id = m.organization_id AND o.status <> 'deleted' WHERE u.id = $2::uuid"};
 
 const db::Query kListMine{"orgs_list_mine",
                           "SELECT COALESCE(jsonb_agg(" ORG_JSON("o", "m.role") " ORDER BY o.personal DESC, "
@@ -206,6 +215,20 @@ Task<Result<std::optional<Membership>>> OrgRepository::membership(const std::str
   if (!r) co_return r.error();
   std::optional<Membership> out;
   if (!r->empty()) out = Membership{std::string(r->get(0, "role")), r->boolean(0, "personal")};
+  co_return out;
+}
+
+Task<Result<Caller>> OrgRepository::caller(const std::string& organization_id, const std::string& user_id,
+                                           const std::string& session_id) {
+  db::Params p{organization_id.empty() ? db::Param() : db::Param(organization_id), user_id,
+               session_id.empty() ? db::Param() : db::Param(session_id)};
+  auto r = co_await db_.query(kCaller, std::move(p));
+  if (!r) co_return r.error();
+  Caller out;
+  if (r->empty()) co_return out;
+  out.live = r->boolean(0, "live");
+  if (auto role = r->opt(0, "role"); role && r->opt(0, "personal"))
+    out.membership = Membership{*role, r->boolean(0, "personal")};
   co_return out;
 }
 

@@ -14,6 +14,13 @@ struct Membership {
   bool personal = false;
 };
 
+// What every signed-in /api request is checked against: is the session behind the access token still live (not
+// revoked, its user active), and the caller's membership of the requested organization.
+struct Caller {
+  bool live = false;
+  std::optional<Membership> membership;
+};
+
 // Who acts, for audit rows.
 struct OrgActor {
   std::string user_id, organization_id, request_id;
@@ -41,6 +48,10 @@ class OrgRepository {
 
   // The caller's membership of an organization that is not deleted; nothing when not a member.
   Task<Result<std::optional<Membership>>> membership(const std::string& organization_id, const std::string& user_id);
+  // One read per request: the session (empty session_id: not checked) and, when organization_id is set, the
+  // membership.
+  Task<Result<Caller>> caller(const std::string& organization_id, const std::string& user_id,
+                              const std::string& session_id);
   Task<Result<nlohmann::json>> list_for_user(const std::string& user_id);
   // Nothing when the user owns too many team organizations already.
   Task<Result<std::optional<std::string>>> create(const std::string& user_id, const std::string& name,
