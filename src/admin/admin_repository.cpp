@@ -60,7 +60,7 @@ const db::Query kUser{
     SQL_TS("k.created_at") ", 'lastUsedAt', " SQL_TS("k.last_used_at") ") ORDER BY k.created_at DESC) FROM "
     "(SELECT * FROM api_keys k WHERE k.organization_id IN (SELECT organization_id FROM organization_members WHERE "
     "user_id = u.id) ORDER BY k.created_at DESC LIMIT 50) k), '[]'::jsonb), "
-    "'sessions', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'createdAt', " SQL_TS("s.created_at")
+    "'sessions', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', s.family_id, 'createdAt', " SQL_TS("s.created_at")
     ", 'lastUsedAt', " SQL_TS("s.last_used_at") ", 'expiresAt', " SQL_TS("s.expires_at") ", 'ip', host(s.ip), "
     "'userAgent', s.user_agent) ORDER BY s.created_at DESC) FROM sessions s WHERE s.user_id = u.id AND "
     "s.rotated_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > now()), '[]'::jsonb), "

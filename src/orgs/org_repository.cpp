@@ -26,12 +26,12 @@ const db::Query kMembership{
     "SELECT m.role, o.personal FROM organization_members m JOIN organizations o ON o.id = m.organization_id "
     "WHERE m.organization_id = $1::uuid AND m.user_id = $2::uuid AND o.status <> 'deleted'"};
 
-// A rotated session row stays valid for its access token until the family is revoked (sign-out, suspension,
-// password change, admin action), which sets revoked_at on every row of the family.
+// The access token's sid names the session family (it survives refresh rotation); signing out, a suspension, a
+// password change or an admin action sets revoked_at on every row of the family.
 const db::Query kCaller{
     "orgs_caller",
-    "SELECT u.status = 'active' AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.id = $3::uuid "
-    "AND s.user_id = u.id AND s.revoked_at IS NULL)) AS live, m.role, o.personal FROM users u "
+    "SELECT u.status = 'active' AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.family_id = "
+    "$3::uuid AND s.user_id = u.id AND s.revoked_at IS NULL)) AS live, m.role, o.personal FROM users u "
     "LEFT JOIN organization_members m ON m.organization_id = $1::uuid AND m.user_id = u.id "
     "LEFT JOIN organizations o ON o.id = m.organization_id AND o.status <> 'deleted' WHERE u.id = $2::uuid"};
 

@@ -10,6 +10,9 @@ const FOCUSABLE = [
   '[tabindex]:not([tabindex="-1"])',
 ].join(',');
 
+/** Open dialogs, innermost last: only the top one handles Escape and Tab (a confirmation over a drawer). */
+const openDialogs: string[] = [];
+
 function focusables(root: HTMLElement): HTMLElement[] {
   return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => !el.closest('[hidden]'));
 }
@@ -32,6 +35,8 @@ interface DialogProps {
   stepKey?: string;
   /** A wider panel for long forms. */
   wide?: boolean;
+  /** A tall panel at the side of the screen (full screen on phones), e.g. a record's details. */
+  drawer?: boolean;
 }
 
 /**
@@ -49,6 +54,7 @@ export function Dialog({
   tone = 'default',
   stepKey,
   wide = false,
+  drawer = false,
 }: DialogProps) {
   const id = useId();
   const titleId = `${id}-title`;
@@ -62,9 +68,12 @@ export function Dialog({
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const fallback = returnFocusRef;
+    openDialogs.push(id);
     document.body.classList.add('has-dialog');
     return () => {
-      document.body.classList.remove('has-dialog');
+      const index = openDialogs.lastIndexOf(id);
+      if (index >= 0) openDialogs.splice(index, 1);
+      if (openDialogs.length === 0) document.body.classList.remove('has-dialog');
       // After the portal is gone. Unless the page already moved focus somewhere on purpose, go back to the
       // opener, or (when it is gone too) the fallback or the page's main region.
       window.setTimeout(() => {
@@ -74,7 +83,7 @@ export function Dialog({
         target?.focus();
       }, 0);
     };
-  }, [returnFocusRef]);
+  }, [id, returnFocusRef]);
 
   useEffect(() => {
     const panel = panelRef.current;
@@ -90,6 +99,8 @@ export function Dialog({
     const onKey = (e: KeyboardEvent) => {
       const panel = panelRef.current;
       if (!panel) return;
+      // A dialog opened over this one handles the keys.
+      if (openDialogs[openDialogs.length - 1] !== id) return;
       if (e.key === 'Escape') {
         if (onCloseRef.current) {
           e.stopPropagation();
@@ -117,17 +128,17 @@ export function Dialog({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, []);
+  }, [id]);
 
   return createPortal(
-    <div className="dialog-backdrop">
+    <div className={`dialog-backdrop${drawer ? ' dialog-backdrop--drawer' : ''}`}>
       <div
         ref={panelRef}
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
         aria-describedby={description ? descId : undefined}
-        className={`dialog card${tone === 'danger' ? ' dialog--danger' : ''}${wide ? ' dialog--wide' : ''}`}
+        className={`dialog card${tone === 'danger' ? ' dialog--danger' : ''}${wide ? ' dialog--wide' : ''}${drawer ? ' dialog--drawer' : ''}`}
       >
         <header className="dialog__head">
           <h2 id={titleId} ref={titleRef} tabIndex={-1} className="dialog__title">
