@@ -7,6 +7,7 @@
 #include "auth/auth_handlers.hpp"
 #include "core/crypto.hpp"
 #include "core/net.hpp"
+#include "core/time.hpp"
 #include "http/body.hpp"
 #include "http/problem.hpp"
 #include "keys/key_format.hpp"
@@ -83,12 +84,24 @@ Result<std::pair<json, std::string>> body_with_reason(const Request& req, bool o
       if (http::utf8_length(reason) > 2000) bad.fields.push_back({"reason", "must be at most 2000 characters"});
     }
   }
-  if (!optional && reason.empty() && std::none_of(bad.fields.begin(), bad.fields.end(), [](const FieldError& f) {
-        return f.field == "reason";
-      }))
+  if (!optional && reason.empty() &&
+      std::none_of(bad.fields.begin(), bad.fields.end(), [](const FieldError& f) { return f.field == "reason"; }))
     bad.fields.push_back({"reason", "is required: say why, for the audit log"});
   if (!bad.fields.empty()) return bad;
   return std::make_pair(std::move(body), std::move(reason));
+}
+
+// Removes an optional "reason" from a body whose other fields are validated elsewhere.
+std::string take_reason(json& body, Error& bad) {
+  std::string reason;
+  auto it = body.find("reason");
+  if (it == body.end()) return reason;
+  if (it->is_string() && http::utf8_length(it->get<std::string>()) <= 2000)
+    reason = auth::trim(it->get<std::string>());
+  else if (!it->is_null())
+    bad.fields.push_back({"reason", "must be a string of at most 2000 characters"});
+  body.erase(it);
+  return reason;
 }
 
 struct Paging {
@@ -98,13 +111,17 @@ struct Paging {
 void parse_paging(const Request& req, Paging& p, Error& bad) {
   if (auto v = req.query_param("page")) {
     auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100000) bad.fields.push_back({"page", "must be an integer from 1 to 100000"});
-    else p.page = static_cast<int>(*n);
+    if (!n || *n < 1 || *n > 100000)
+      bad.fields.push_back({"page", "must be an integer from 1 to 100000"});
+    else
+      p.page = static_cast<int>(*n);
   }
   if (auto v = req.query_param("pageSize")) {
     auto n = parse_int(*v);
-    if (!n || *n < 1 || *n > 100) bad.fields.push_back({"pageSize", "must be an integer from 1 to 100"});
-    else p.page_size = static_cast<int>(*n);
+    if (!n || *n < 1 || *n > 100)
+      bad.fields.push_back({"pageSize", "must be an integer from 1 to 100"});
+    else
+      p.page_size = static_cast<int>(*n);
   }
 }
 
@@ -123,10 +140,18 @@ void one_of(const Request& req, const char* name, std::initializer_list<const ch
   bad.fields.push_back({name, "must be one of " + list});
 }
 
-// "2026-11-01" or a full RFC 3339 timestamp.
-bool plausible_time(const std::string& s) {
-  static const std::regex re(R"(^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$)");
-  return s.size() <= 40 && std::regex_match(s, re);
+// "2026-11-01" (midnight UTC) or an RFC 3339 date-time with its offset, as Unix milliseconds; impossible dates
+// (2026-02-30) and times without an offset are refused rather than read in some session time zone.
+std::optional<std::int64_t> time_ms(const std::string& s) {
+  if (s.size() == 10) return parse_rfc3339_ms(s + "T00:00:00Z");
+  if (s.size() > 40) return std::nullopt;
+  return parse_rfc3339_ms(s);
+}
+
+// The same instant, normalized for SQL; empty when invalid.
+std::string normalized_time(const std::string& s) {
+  auto ms = time_ms(s);
+  return ms ? format_rfc3339_ms(*ms) : std::string();
 }
 
 Result<AuditFilter> audit_filter(const Request& req, int max_limit) {
@@ -146,17 +171,20 @@ Result<AuditFilter> audit_filter(const Request& req, int max_limit) {
   f.action = req.query_param("action").value_or("");
   if (f.action.size() > 100) bad.fields.push_back({"action", "must be at most 100 characters"});
   // actorId (userId is its older name).
-  f.actor_id = req.query_param("actorId").value_or(req.query_param("userId").value_or(""));
-  if (!f.actor_id.empty() && !auth::is_uuid(f.actor_id)) bad.fields.push_back({"actorId", "must be a UUID"});
+  const char* actor_field = req.query_param("actorId") ? "actorId" : "userId";
+  f.actor_id = req.query_param(actor_field).value_or("");
+  if (!f.actor_id.empty() && !auth::is_uuid(f.actor_id)) bad.fields.push_back({actor_field, "must be a UUID"});
   f.organization_id = req.query_param("organizationId").value_or("");
   if (!f.organization_id.empty() && !auth::is_uuid(f.organization_id))
     bad.fields.push_back({"organizationId", "must be a UUID"});
   f.target_id = req.query_param("targetId").value_or("");
   if (f.target_id.size() > 200) bad.fields.push_back({"targetId", "must be at most 200 characters"});
-  f.from = req.query_param("from").value_or("");
-  if (!f.from.empty() && !plausible_time(f.from)) bad.fields.push_back({"from", "must be a date or RFC 3339 time"});
-  f.to = req.query_param("to").value_or("");
-  if (!f.to.empty() && !plausible_time(f.to)) bad.fields.push_back({"to", "must be a date or RFC 3339 time"});
+  for (auto [name, out] : {std::pair<const char*, std::string*>{"from", &f.from}, {"to", &f.to}}) {
+    const std::string raw = req.query_param(name).value_or("");
+    if (raw.empty()) continue;
+    *out = normalized_time(raw);
+    if (out->empty()) bad.fields.push_back({name, "must be a date (YYYY-MM-DD, UTC) or an RFC 3339 time with offset"});
+  }
   if (!bad.fields.empty()) return bad;
   f.actor_id = auth::lower_id(f.actor_id);
   f.organization_id = auth::lower_id(f.organization_id);
@@ -335,9 +363,9 @@ void register_user_routes(http::Router& router, const std::shared_ptr<AdminDeps>
           req.request_id);
     }
     if (state.value()->status != "active") {
-      co_return http::problem(Error::coded(ErrorCode::Conflict, "USER_NOT_ACTIVE",
-                                           "The user is suspended; reactivate them first."),
-                              req.request_id);
+      co_return http::problem(
+          Error::coded(ErrorCode::Conflict, "USER_NOT_ACTIVE", "The user is suspended; reactivate them first."),
+          req.request_id);
     }
     const AdminActor a = actor_of(req, body->second);
     const auth::SessionMeta sm{a.user_agent, a.ip, a.request_id};
@@ -433,8 +461,7 @@ void register_org_routes(http::Router& router, const std::shared_ptr<AdminDeps>&
     auto r = co_await deps->repo.comp_plan(a, id, slug);
     if (!r) co_return http::problem(r.error(), req.request_id);
     switch (r.value()) {
-      case AdminRepository::CompOutcome::not_found:
-        co_return http::problem(org_missing(), req.request_id);
+      case AdminRepository::CompOutcome::not_found: co_return http::problem(org_missing(), req.request_id);
       case AdminRepository::CompOutcome::plan_not_found: {
         Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
         bad.fields.push_back({"plan", "is not an active plan"});
@@ -446,8 +473,7 @@ void register_org_routes(http::Router& router, const std::shared_ptr<AdminDeps>&
                          "The organization pays through a Stripe subscription; cancel it (or change it in Stripe) "
                          "before giving a plan by hand."),
             req.request_id);
-      case AdminRepository::CompOutcome::done:
-        break;
+      case AdminRepository::CompOutcome::done: break;
     }
     auto org = co_await deps->repo.organization(id);
     if (!org) co_return http::problem(org.error(), req.request_id);
@@ -522,10 +548,16 @@ void register_token_routes(http::Router& router, const std::shared_ptr<AdminDeps
     }
     std::optional<std::string> expires;
     if (auto it = b.find("expiresAt"); it != b.end() && !it->is_null()) {
-      if (!it->is_string() || !plausible_time(it->get<std::string>()))
-        bad.fields.push_back({"expiresAt", "must be an RFC 3339 time"});
+      std::optional<std::int64_t> ms;
+      if (it->is_string()) ms = time_ms(it->get<std::string>());
+      if (!ms)
+        bad.fields.push_back({"expiresAt", "must be a date or an RFC 3339 time with offset"});
+      else if (*ms <= std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count())
+        bad.fields.push_back({"expiresAt", "must be in the future"});
       else
-        expires = it->get<std::string>();
+        expires = format_rfc3339_ms(*ms);
     }
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
     const std::string token = "tg_svc_" + keys::random_base62(43);
@@ -571,17 +603,18 @@ void register_catalog_routes(http::Router& router, const std::shared_ptr<AdminDe
     auto body = http::json_object_body(req);
     if (!body) co_return http::problem(body.error(), req.request_id);
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
+    const std::string reason = take_reason(body.value(), bad);
     EndpointInput in;
     in.method = "*";
     validate_endpoint(body.value(), deps->self, in, bad.fields);
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
-    const AdminActor a = actor_of(req, "");
+    const AdminActor a = actor_of(req, reason);
     auto created = co_await deps->repo.create_endpoint(a, in);
     if (!created) co_return http::problem(created.error(), req.request_id);
     if (!created.value()) {
-      co_return http::problem(Error::coded(ErrorCode::Conflict, "ENDPOINT_EXISTS",
-                                           "An endpoint with this method and path pattern exists."),
-                              req.request_id);
+      co_return http::problem(
+          Error::coded(ErrorCode::Conflict, "ENDPOINT_EXISTS", "An endpoint with this method and path pattern exists."),
+          req.request_id);
     }
     // This instance serves the change at once; the others re-read the catalog within 5 seconds (or at once, on a
     // request the old catalog does not match).
@@ -613,17 +646,18 @@ void register_catalog_routes(http::Router& router, const std::shared_ptr<AdminDe
     in.is_public = s["isPublic"].get<bool>();
     in.enabled = s["enabled"].get<bool>();
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
+    const std::string reason = take_reason(body.value(), bad);
     if (body->empty()) bad.fields.push_back({"body", "must change at least one field"});
     validate_endpoint(body.value(), deps->self, in, bad.fields);
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
-    const AdminActor a = actor_of(req, "");
+    const AdminActor a = actor_of(req, reason);
     auto r = co_await deps->repo.update_endpoint(a, id, in);
     if (!r) co_return http::problem(r.error(), req.request_id);
     if (r.value() == AdminRepository::EndpointWrite::not_found) co_return http::problem(missing, req.request_id);
     if (r.value() == AdminRepository::EndpointWrite::conflict) {
-      co_return http::problem(Error::coded(ErrorCode::Conflict, "ENDPOINT_EXISTS",
-                                           "Another endpoint has this method and path pattern."),
-                              req.request_id);
+      co_return http::problem(
+          Error::coded(ErrorCode::Conflict, "ENDPOINT_EXISTS", "Another endpoint has this method and path pattern."),
+          req.request_id);
     }
     auto reloaded = co_await deps->catalog.reload();
     (void)reloaded;
@@ -639,7 +673,9 @@ void register_catalog_routes(http::Router& router, const std::shared_ptr<AdminDe
     const Error missing = Error::coded(ErrorCode::NotFound, "ENDPOINT_NOT_FOUND", "No such endpoint.");
     const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(missing, req.request_id);
-    const AdminActor a = actor_of(req, "");
+    auto body = body_with_reason(req, true);
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    const AdminActor a = actor_of(req, body->second);
     auto done = co_await deps->repo.delete_endpoint(a, id);
     if (!done) co_return http::problem(done.error(), req.request_id);
     if (!done.value()) co_return http::problem(missing, req.request_id);
@@ -657,6 +693,9 @@ Task<Result<std::vector<Bucket>>> buckets_of(AdminDeps& d, const std::string& ki
     out.push_back({"api", "api:ip:" + id, d.ip_limit});
     out.push_back({"login_failures", "login-fail:" + id, d.auth.settings().ip_failures});
   } else if (kind == "user") {
+    auto state = co_await d.repo.user_state(id);
+    if (!state) co_return state.error();
+    if (!state.value()) co_return user_missing();
     out.push_back({"api", "api:user:" + id, d.user_limit});
   } else {
     auto rate = co_await d.repo.key_rate(id);
@@ -747,6 +786,95 @@ void register_limit_routes(http::Router& router, const std::shared_ptr<AdminDeps
 }
 }  // namespace
 
+void register_impersonation_routes(http::Router& router, const std::shared_ptr<AdminDeps>& deps) {
+  // Starts "view as customer": admin gate, a fresh TOTP code (step-up) and a reason; answers a read-only access token
+  // for the customer that expires in 15 minutes (or when ended, or when the administrator's session ends).
+  router.add("POST", "/api/admin/impersonation", [deps](Request& req) -> Task<Response> {
+    auto refused = co_await refuse_unless_admin(*deps, req);
+    if (refused) co_return std::move(*refused);
+    auto body = body_with_reason(req, false, {"userId", "code"});
+    if (!body) co_return http::problem(body.error(), req.request_id);
+    const json& b = body->first;
+    Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
+    std::string target, code;
+    if (b.contains("userId") && b["userId"].is_string() && auth::is_uuid(b["userId"].get<std::string>()))
+      target = auth::lower_id(b["userId"].get<std::string>());
+    else
+      bad.fields.push_back({"userId", "must be a user id (UUID)"});
+    if (b.contains("code") && b["code"].is_string() && !b["code"].get<std::string>().empty() &&
+        b["code"].get<std::string>().size() <= 32)
+      code = b["code"].get<std::string>();
+    else
+      bad.fields.push_back({"code", "is required: a current code from your authenticator app"});
+    if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
+    if (target == req.user_id) co_return http::problem(self_action(), req.request_id);
+    if (req.session_id.empty()) co_return http::problem(auth::unauthorized(), req.request_id);
+    const AdminActor a = actor_of(req, body->second);
+    const auth::SessionMeta sm{a.user_agent, a.ip, a.request_id};
+    const std::string admin_id = req.user_id;
+    auto stepped = co_await deps->auth.step_up(admin_id, code, sm);
+    if (!stepped) co_return http::problem(stepped.error(), req.request_id);
+    auto user = co_await deps->auth.repository().find_by_id(target);
+    if (!user) co_return http::problem(user.error(), req.request_id);
+    if (!user.value() || user.value()->status == "deleted") co_return http::problem(user_missing(), req.request_id);
+    if (user.value()->status != "active") {
+      co_return http::problem(Error::coded(ErrorCode::Conflict, "USER_NOT_ACTIVE",
+                                           "The user is suspended; there is no customer view to show."),
+                              req.request_id);
+    }
+    if (user.value()->role == "ADMIN") {
+      co_return http::problem(Error::coded(ErrorCode::Conflict, "IMPERSONATION_NOT_ALLOWED",
+                                           "Administrators cannot be viewed as customers."),
+                              req.request_id);
+    }
+    constexpr int kTtl = 15 * 60;
+    auto started = co_await deps->repo.start_impersonation(a, target, kTtl);
+    if (!started) co_return http::problem(started.error(), req.request_id);
+    const std::string token =
+        deps->auth.impersonation_token(*user.value(), started->id, admin_id, req.session_id, kTtl);
+    json shown = {{"id", user.value()->id}, {"email", user.value()->email}, {"name", nullptr}};
+    if (user.value()->name) shown["name"] = *user.value()->name;
+    const json out = {{"accessToken", token},
+                      {"tokenType", "Bearer"},
+                      {"expiresIn", kTtl},
+                      {"expiresAt", started->expires_at},
+                      {"impersonationId", started->id},
+                      {"user", shown}};
+    co_return no_store(Response::json(201, out));
+  });
+
+  // With the impersonation token: who is viewing whom, until when (the banner).
+  router.add("GET", "/api/impersonation", [deps](Request& req) -> Task<Response> {
+    if (req.user_id.empty()) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (req.impersonation_id.empty()) {
+      co_return http::problem(
+          Error::coded(ErrorCode::NotFound, "NOT_IMPERSONATING", "This access token is not a view-as-customer token."),
+          req.request_id);
+    }
+    const std::string id = req.impersonation_id;
+    auto state = co_await deps->repo.impersonation(id);
+    if (!state) co_return http::problem(state.error(), req.request_id);
+    if (!state.value()) co_return http::problem(auth::unauthorized(), req.request_id);
+    co_return no_store(Response::json(200, *state.value()));
+  });
+
+  // Ends the view (the one write an impersonation token may make); audited. Idempotent.
+  router.add("POST", "/api/impersonation/end", [deps](Request& req) -> Task<Response> {
+    if (req.user_id.empty()) co_return http::problem(auth::unauthorized(), req.request_id);
+    if (req.impersonation_id.empty()) {
+      co_return http::problem(
+          Error::coded(ErrorCode::NotFound, "NOT_IMPERSONATING", "This access token is not a view-as-customer token."),
+          req.request_id);
+    }
+    const std::string id = req.impersonation_id;
+    AdminActor a = actor_of(req, "");
+    a.admin_id = req.impersonator_id;
+    auto done = co_await deps->repo.end_impersonation(a, id);
+    if (!done) co_return http::problem(done.error(), req.request_id);
+    co_return Response::empty(204);
+  });
+}
+
 void register_routes(http::Router& router, AdminDeps given) {
   auto deps = std::make_shared<AdminDeps>(given);
   register_user_routes(router, deps);
@@ -755,6 +883,7 @@ void register_routes(http::Router& router, AdminDeps given) {
   register_token_routes(router, deps);
   register_catalog_routes(router, deps);
   register_limit_routes(router, deps);
+  register_impersonation_routes(router, deps);
 }
 
 }  // namespace tg::admin

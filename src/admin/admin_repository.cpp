@@ -7,17 +7,18 @@ using nlohmann::json;
 
 namespace {
 // A plan reference ({slug, name}) of organization `o`'s current subscription, or null.
-#define CURRENT_PLAN(o)                                                                                          \
-  "(SELECT jsonb_build_object('slug', p.slug, 'name', p.name) FROM subscriptions s JOIN plans p ON p.id = "      \
+#define CURRENT_PLAN(o)                                                                                     \
+  "(SELECT jsonb_build_object('slug', p.slug, 'name', p.name) FROM subscriptions s JOIN plans p ON p.id = " \
   "s.plan_id WHERE s.organization_id = " o " AND s.status IN " CURRENT_STATUSES " LIMIT 1)"
 
-#define USER_JSON(u)                                                                                             \
-  "jsonb_build_object('id', " u ".id, 'email', " u ".email, 'name', " u ".name, 'role', " u ".role, 'status', " u \
-  ".status, 'statusReason', " u ".status_reason, 'emailVerified', " u ".email_verified_at IS NOT NULL, "         \
-  "'twoFactor', " u ".totp_enabled_at IS NOT NULL, 'createdAt', " SQL_TS(u ".created_at") ", 'lastLoginAt', "   \
-  SQL_TS(u ".last_login_at") ", 'suspendedAt', " SQL_TS(u ".suspended_at") ")"
+#define USER_JSON(u)                                                                                                  \
+  "jsonb_build_object('id', " u ".id, 'email', " u ".email, 'name', " u ".name, 'role', " u ".role, 'status', " u     \
+  ".status, 'statusReason', " u ".status_reason, 'emailVerified', " u                                                 \
+  ".email_verified_at IS NOT NULL, "                                                                                  \
+  "'twoFactor', " u ".totp_enabled_at IS NOT NULL, 'createdAt', " SQL_TS(u ".created_at") ", 'lastLoginAt', " SQL_TS( \
+      u ".last_login_at") ", 'suspendedAt', " SQL_TS(u ".suspended_at") ")"
 
-#define ORG_JSON(o)                                                                                              \
+#define ORG_JSON(o) \
   "jsonb_build_object('id', " o ".id, 'name', " o ".name, 'personal', " o ".personal, 'status', " o            \
   ".status, 'statusReason', " o ".status_reason, 'createdAt', " SQL_TS(o ".created_at") ", 'owner', "           \
   "(SELECT jsonb_build_object('id', w.id, 'email', w.email, 'name', w.name) FROM users w WHERE w.id = " o      \
@@ -49,7 +50,7 @@ const db::Query kUser{
     "jsonb_build_object('slug', p.slug, 'name', p.name), 'status', s.status, 'source', s.source, 'interval', "
     "s.billing_interval, 'currentPeriodStart', " SQL_TS("s.current_period_start") ", 'currentPeriodEnd', "
     SQL_TS("s.current_period_end") ", 'cancelAtPeriodEnd', s.cancel_at_period_end, 'includedUnits', "
-    "p.included_units, 'unitsUsed', (SELECT COALESCE(sum(r.cost_units), 0) FROM usage_rollups r WHERE "
+    "p.included_units * CASE WHEN s.billing_interval = 'year' THEN 12 ELSE 1 END, 'unitsUsed', (SELECT COALESCE(sum(r.cost_units), 0) FROM usage_rollups r WHERE "
     "r.organization_id = s.organization_id AND r.bucket = 'hour' AND r.bucket_start >= date_trunc('hour', "
     "s.current_period_start)), 'requests', (SELECT COALESCE(sum(r.requests), 0) FROM usage_rollups r WHERE "
     "r.organization_id = s.organization_id AND r.bucket = 'hour' AND r.bucket_start >= date_trunc('hour', "
@@ -124,7 +125,7 @@ const db::Query kOrg{
     "'subscription', (SELECT jsonb_build_object('id', s.id, 'plan', jsonb_build_object('slug', p.slug, 'name', "
     "p.name), 'status', s.status, 'source', s.source, 'interval', s.billing_interval, 'currentPeriodStart', "
     SQL_TS("s.current_period_start") ", 'currentPeriodEnd', " SQL_TS("s.current_period_end") ", "
-    "'cancelAtPeriodEnd', s.cancel_at_period_end, 'includedUnits', p.included_units, 'unitsUsed', (SELECT "
+    "'cancelAtPeriodEnd', s.cancel_at_period_end, 'includedUnits', p.included_units * CASE WHEN s.billing_interval = 'year' THEN 12 ELSE 1 END, 'unitsUsed', (SELECT "
     "COALESCE(sum(r.cost_units), 0) FROM usage_rollups r WHERE r.organization_id = o.id AND r.bucket = 'hour' AND "
     "r.bucket_start >= date_trunc('hour', s.current_period_start))) FROM subscriptions s JOIN plans p ON p.id = "
     "s.plan_id WHERE s.organization_id = o.id AND s.status IN " CURRENT_STATUSES "), "
@@ -148,7 +149,8 @@ const db::Query kCompState{
     "admin_comp_state",
     "SELECT o.id, (SELECT id::text FROM plans WHERE slug = $2 AND status <> 'archived') AS plan_id, s.id::text AS "
     "sid, s.source, (SELECT slug FROM plans WHERE id = s.plan_id) AS from_slug FROM organizations o LEFT JOIN "
-    "subscriptions s ON s.organization_id = o.id AND s.status IN " CURRENT_STATUSES " WHERE o.id = $1::uuid AND "
+    "subscriptions s ON s.organization_id = o.id AND s.status IN " CURRENT_STATUSES
+    " WHERE o.id = $1::uuid AND "
     "o.status <> 'deleted' FOR NO KEY UPDATE OF o"};
 // A comped subscription keeps the current period (the quota does not reset); a new one starts now for a month.
 const db::Query kCompUpdate{"admin_comp_update",
@@ -162,22 +164,21 @@ const db::Query kCompInsert{"admin_comp_insert",
 
 // $1 before id, $2 action (exact, or a prefix ending in '.'), $3 actor, $4 organization, $5 target id, $6 from,
 // $7 to, $8 limit.
-#define AUDIT_WHERE                                                                                              \
-  "WHERE ($1 = '' OR a.id < $1::bigint) AND ($2 = '' OR a.action = $2 OR (right($2, 1) = '.' AND "              \
-  "left(a.action, length($2)) = $2)) AND ($3 = '' OR a.actor_user_id = $3::uuid OR a.impersonator_user_id = "   \
-  "$3::uuid) AND ($4 = '' OR a.organization_id = $4::uuid) AND ($5 = '' OR a.target_id = $5) AND ($6 = '' OR "  \
+#define AUDIT_WHERE                                                                                            \
+  "WHERE ($1 = '' OR a.id < $1::bigint) AND ($2 = '' OR a.action = $2 OR (right($2, 1) = '.' AND "             \
+  "left(a.action, length($2)) = $2)) AND ($3 = '' OR a.actor_user_id = $3::uuid OR a.impersonator_user_id = "  \
+  "$3::uuid) AND ($4 = '' OR a.organization_id = $4::uuid) AND ($5 = '' OR a.target_id = $5) AND ($6 = '' OR " \
   "a.created_at >= $6::timestamptz) AND ($7 = '' OR a.created_at < $7::timestamptz) "
 #define AUDIT_COLUMNS                                                                                            \
   "a.id::text AS id, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created, " \
   "a.actor_type, a.actor_user_id::text AS actor_user_id, (SELECT email FROM users WHERE id = a.actor_user_id) "  \
-  "AS actor_email, a.impersonator_user_id::text AS impersonator_user_id, a.organization_id::text AS "           \
+  "AS actor_email, a.impersonator_user_id::text AS impersonator_user_id, a.organization_id::text AS "            \
   "organization_id, a.action, a.target_type, a.target_id, a.outcome, a.reason, host(a.ip) AS ip, a.user_agent, " \
   "a.request_id, a.metadata::text AS metadata "
 const db::Query kAuditPage{"admin_audit_page",
                            "SELECT " AUDIT_COLUMNS "FROM audit_log a " AUDIT_WHERE "ORDER BY a.id DESC LIMIT $8::int"};
-const db::Query kAuditCsv{
-    "admin_audit_csv",
-    "SELECT " AUDIT_COLUMNS "FROM audit_log a " AUDIT_WHERE "ORDER BY a.id DESC LIMIT $8::int"};
+const db::Query kAuditCsv{"admin_audit_csv",
+                          "SELECT " AUDIT_COLUMNS "FROM audit_log a " AUDIT_WHERE "ORDER BY a.id DESC LIMIT $8::int"};
 
 const db::Query kTokens{
     "admin_service_tokens",
@@ -186,7 +187,7 @@ const db::Query kTokens{
     SQL_TS("t.expires_at") ", 'lastUsedAt', " SQL_TS("t.last_used_at") ", 'revokedAt', " SQL_TS("t.revoked_at")
     ", 'status', CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' WHEN t.expires_at <= now() THEN 'expired' ELSE "
     "'active' END) ORDER BY t.created_at DESC), '[]'::jsonb)::text FROM service_tokens t"};
-#define TOKEN_JSON                                                                                               \
+#define TOKEN_JSON \
   "jsonb_build_object('id', id, 'name', name, 'prefix', prefix, 'scopes', to_jsonb(scopes), 'createdAt', "      \
   SQL_TS("created_at") ", 'createdBy', created_by, 'expiresAt', " SQL_TS("expires_at") ", 'lastUsedAt', null, "  \
   "'revokedAt', null, 'status', 'active')::text AS doc"
@@ -199,10 +200,10 @@ const db::Query kTokenRevoke{"admin_service_token_revoke",
                              "RETURNING name"};
 const db::Query kTokenExists{"admin_service_token_exists", "SELECT 1 FROM service_tokens WHERE id = $1::uuid"};
 
-#define ENDPOINT_JSON(e)                                                                                         \
-  "jsonb_build_object('id', " e ".id, 'method', " e ".method, 'pathPattern', " e ".path_pattern, 'upstreamUrl', " \
-  e ".upstream_url, 'description', " e ".description, 'cost', " e ".cost, 'rateLimitPerMinute', " e             \
-  ".rate_limit_per_minute, 'timeoutMs', " e ".timeout_ms, 'isPublic', " e ".is_public, 'enabled', " e           \
+#define ENDPOINT_JSON(e)                                                                                            \
+  "jsonb_build_object('id', " e ".id, 'method', " e ".method, 'pathPattern', " e ".path_pattern, 'upstreamUrl', " e \
+  ".upstream_url, 'description', " e ".description, 'cost', " e ".cost, 'rateLimitPerMinute', " e                   \
+  ".rate_limit_per_minute, 'timeoutMs', " e ".timeout_ms, 'isPublic', " e ".is_public, 'enabled', " e               \
   ".enabled, 'createdAt', " SQL_TS(e ".created_at") ", 'updatedAt', " SQL_TS(e ".updated_at") ")"
 const db::Query kEndpoints{"admin_endpoints",
                            "SELECT COALESCE(jsonb_agg(" ENDPOINT_JSON("e") " ORDER BY e.path_pattern, e.method), "
@@ -228,6 +229,20 @@ const db::Query kKeyRate{
     "SELECT COALESCE(k.rate_limit_per_minute, p.rate_limit_per_minute)::bigint AS rate FROM api_keys k JOIN plans p "
     "ON p.id = COALESCE((SELECT s.plan_id FROM subscriptions s WHERE s.organization_id = k.organization_id AND "
     "s.status IN " CURRENT_STATUSES "), (SELECT id FROM plans WHERE slug = 'free')) WHERE k.id = $1::uuid"};
+
+const db::Query kImpStart{
+    "admin_impersonation_start",
+    "INSERT INTO impersonations (admin_user_id, user_id, reason, expires_at) VALUES ($1::uuid, "
+    "$2::uuid, $3, now() + make_interval(secs => $4::int)) RETURNING id::text, " SQL_TS("expires_at") " AS expires_at"};
+const db::Query kImpEnd{"admin_impersonation_end",
+                        "UPDATE impersonations SET ended_at = now() WHERE id = $1::uuid AND admin_user_id = $2::uuid "
+                        "AND ended_at IS NULL RETURNING user_id::text"};
+const db::Query kImp{
+    "admin_impersonation",
+    "SELECT jsonb_build_object('impersonationId', i.id, 'admin', jsonb_build_object('id', a.id, 'email', a.email, "
+    "'name', a.name), 'user', jsonb_build_object('id', u.id, 'email', u.email, 'name', u.name), 'reason', i.reason, "
+    "'startedAt', " SQL_TS("i.started_at") ", 'expiresAt', " SQL_TS("i.expires_at") ")::text FROM impersonations i "
+    "JOIN users a ON a.id = i.admin_user_id JOIN users u ON u.id = i.user_id WHERE i.id = $1::uuid"};
 
 db::Params audit_params(const AdminActor& a, const char* action, const char* target_type, const std::string& target_id,
                         const std::optional<std::string>& organization_id, const json& metadata) {
@@ -260,8 +275,7 @@ std::string csv_field(std::string_view v) {
 db::Params audit_filter_params(const AuditFilter& f, int limit) {
   std::string before;
   if (f.before) before = std::to_string(*f.before);
-  return db::Params{before, f.action, f.actor_id, f.organization_id, f.target_id, f.from, f.to,
-                    std::to_string(limit)};
+  return db::Params{before, f.action, f.actor_id, f.organization_id, f.target_id, f.from, f.to, std::to_string(limit)};
 }
 
 json opt(const db::Rows& r, int i, const char* col) {
@@ -318,7 +332,12 @@ std::string like_escape(std::string_view s) {
 }
 
 Task<Result<json>> AdminRepository::users(const UserFilter& f) {
-  db::Params p{like_escape(f.q), f.status, f.role, f.plan, f.verified, std::to_string(f.page_size),
+  db::Params p{like_escape(f.q),
+               f.status,
+               f.role,
+               f.plan,
+               f.verified,
+               std::to_string(f.page_size),
                std::to_string((f.page - 1) * f.page_size)};
   co_return co_await page_of(db_, kUsers, std::move(p), f.page, f.page_size);
 }
@@ -445,8 +464,7 @@ Task<Result<std::optional<json>>> AdminRepository::organization(const std::strin
   co_return out;
 }
 
-Task<Result<bool>> AdminRepository::set_organization_status(const AdminActor& a, const std::string& id,
-                                                            bool suspend) {
+Task<Result<bool>> AdminRepository::set_organization_status(const AdminActor& a, const std::string& id, bool suspend) {
   std::string target = id;
   std::optional<std::string> org = id;
   json meta = json::object();
@@ -530,10 +548,22 @@ Task<Result<std::string>> AdminRepository::audit_csv(const AuditFilter& f, int m
   db::Params p = audit_filter_params(f, max_rows);
   auto r = co_await db_.query(kAuditCsv, std::move(p));
   if (!r) co_return r.error();
-  static constexpr const char* kCols[] = {"id",     "created",   "actor_type", "actor_user_id", "actor_email",
-                                          "impersonator_user_id",  "organization_id", "action", "target_type",
-                                          "target_id", "outcome", "reason",     "ip",     "user_agent",
-                                          "request_id", "metadata"};
+  static constexpr const char* kCols[] = {"id",
+                                          "created",
+                                          "actor_type",
+                                          "actor_user_id",
+                                          "actor_email",
+                                          "impersonator_user_id",
+                                          "organization_id",
+                                          "action",
+                                          "target_type",
+                                          "target_id",
+                                          "outcome",
+                                          "reason",
+                                          "ip",
+                                          "user_agent",
+                                          "request_id",
+                                          "metadata"};
   std::string out =
       "id,created_at,actor_type,actor_user_id,actor_email,impersonator_user_id,organization_id,action,target_type,"
       "target_id,outcome,reason,ip,user_agent,request_id,metadata\r\n";
@@ -566,8 +596,7 @@ Task<Result<json>> AdminRepository::create_service_token(const AdminActor& a, co
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
   auto& t = tx.value();
-  db::Params p{name, prefix, hash_hex, scope_array, a.admin_id,
-               expires_at ? db::Param(*expires_at) : db::Param()};
+  db::Params p{name, prefix, hash_hex, scope_array, a.admin_id, expires_at ? db::Param(*expires_at) : db::Param()};
   auto r = co_await t.query(kTokenCreate, std::move(p));
   if (!r) co_return r.error();
   const std::string id(r->get(0, "id"));
@@ -591,6 +620,53 @@ Task<Result<bool>> AdminRepository::revoke_service_token(const AdminActor& a, co
   auto exists = co_await db_.query(kTokenExists, std::move(e));
   if (!exists) co_return exists.error();
   co_return !exists->empty();
+}
+
+Task<Result<AdminRepository::Impersonation>> AdminRepository::start_impersonation(const AdminActor& a,
+                                                                                  const std::string& user_id,
+                                                                                  int ttl_seconds) {
+  auto tx = co_await db_.begin();
+  if (!tx) co_return tx.error();
+  auto& t = tx.value();
+  db::Params p{a.admin_id, user_id, a.reason, std::to_string(ttl_seconds)};
+  auto r = co_await t.query(kImpStart, std::move(p));
+  if (!r) co_return r.error();
+  Impersonation out{std::string(r->get(0, "id")), std::string(r->get(0, "expires_at"))};
+  const json meta = {{"impersonationId", out.id}, {"expiresAt", out.expires_at}};
+  const std::optional<std::string> no_org;
+  db::Params ap = audit_params(a, "admin.impersonation.started", "user", user_id, no_org, meta);
+  if (auto w = co_await t.query(kAudit, std::move(ap)); !w) co_return w.error();
+  if (auto c = co_await t.commit(); !c) co_return c.error();
+  co_return out;
+}
+
+Task<Result<bool>> AdminRepository::end_impersonation(const AdminActor& a, const std::string& impersonation_id) {
+  auto tx = co_await db_.begin();
+  if (!tx) co_return tx.error();
+  auto& t = tx.value();
+  db::Params p{impersonation_id, a.admin_id};
+  auto r = co_await t.query(kImpEnd, std::move(p));
+  if (!r) co_return r.error();
+  if (r->empty()) {
+    co_await t.rollback();
+    co_return false;
+  }
+  const std::string user_id(r->get(0, "user_id"));
+  const json meta = {{"impersonationId", impersonation_id}};
+  const std::optional<std::string> no_org;
+  db::Params ap = audit_params(a, "admin.impersonation.ended", "user", user_id, no_org, meta);
+  if (auto w = co_await t.query(kAudit, std::move(ap)); !w) co_return w.error();
+  if (auto c = co_await t.commit(); !c) co_return c.error();
+  co_return true;
+}
+
+Task<Result<std::optional<json>>> AdminRepository::impersonation(const std::string& impersonation_id) {
+  db::Params p{impersonation_id};
+  auto r = co_await db_.query(kImp, std::move(p));
+  if (!r) co_return r.error();
+  std::optional<json> out;
+  if (!r->empty()) out = json::parse(r->get(0, 0));
+  co_return out;
 }
 
 Task<Result<std::optional<std::int64_t>>> AdminRepository::key_rate(const std::string& key_id) {

@@ -83,6 +83,15 @@ class AdminRepository {
                                                     const std::string& prefix, const std::string& hash_hex);
   Task<Result<bool>> revoke_service_token(const AdminActor& a, const std::string& id);
 
+  // "View as customer": the impersonation row and its audit row, in one transaction. Returns the id and expiry.
+  struct Impersonation {
+    std::string id, expires_at;
+  };
+  Task<Result<Impersonation>> start_impersonation(const AdminActor& a, const std::string& user_id, int ttl_seconds);
+  // False when already ended (or unknown).
+  Task<Result<bool>> end_impersonation(const AdminActor& a, const std::string& impersonation_id);
+  Task<Result<std::optional<nlohmann::json>>> impersonation(const std::string& impersonation_id);
+
   // A key's per-window request limit (its override or its organization's plan's), for the limiter inspector.
   Task<Result<std::optional<std::int64_t>>> key_rate(const std::string& key_id);
 

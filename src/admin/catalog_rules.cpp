@@ -74,12 +74,13 @@ bool known_scope(const std::string& scope) {
   return scope == "keys:verify";
 }
 
-void validate_endpoint(const json& body, const SelfAddress& self, EndpointInput& out,
-                       std::vector<FieldError>& errors) {
-  static const std::vector<std::string> kFields = {"method",  "pathPattern", "upstreamUrl", "description", "cost",
-                                                   "rateLimitPerMinute", "timeoutMs", "isPublic", "enabled"};
+void validate_endpoint(const json& body, const SelfAddress& self, EndpointInput& out, std::vector<FieldError>& errors) {
+  static const std::vector<std::string> kFields = {"method",      "pathPattern", "upstreamUrl",
+                                                   "description", "cost",        "rateLimitPerMinute",
+                                                   "timeoutMs",   "isPublic",    "enabled"};
   for (const auto& [k, v] : body.items())
-    if (std::find(kFields.begin(), kFields.end(), k) == kFields.end()) errors.push_back({k, "is not an endpoint field"});
+    if (std::find(kFields.begin(), kFields.end(), k) == kFields.end())
+      errors.push_back({k, "is not an endpoint field"});
   if (auto it = body.find("method"); it != body.end()) {
     static const std::vector<std::string> kMethods = {"*", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
     if (!it->is_string() || std::find(kMethods.begin(), kMethods.end(), it->get<std::string>()) == kMethods.end())
@@ -96,9 +97,8 @@ void validate_endpoint(const json& body, const SelfAddress& self, EndpointInput&
       out.path_pattern = it->get<std::string>();
     }
   }
-  if (out.path_pattern.empty() && std::none_of(errors.begin(), errors.end(), [](const FieldError& e) {
-        return e.field == "pathPattern";
-      }))
+  if (out.path_pattern.empty() &&
+      std::none_of(errors.begin(), errors.end(), [](const FieldError& e) { return e.field == "pathPattern"; }))
     errors.push_back({"pathPattern", "is required"});
   if (auto it = body.find("upstreamUrl"); it != body.end()) {
     if (!it->is_string() || it->get<std::string>().size() > 2048) {
@@ -110,8 +110,8 @@ void validate_endpoint(const json& body, const SelfAddress& self, EndpointInput&
       } else if (url.find_first_of("?#") != std::string::npos) {
         errors.push_back({"upstreamUrl", "must not have a query or fragment (the caller's are forwarded)"});
       } else if (auto up = http::parse_upstream(url); !up) {
-        errors.push_back({"upstreamUrl", "must be http(s)://host[:port][/base] or internal://echo (" +
-                                             up.error().detail + ")"});
+        errors.push_back(
+            {"upstreamUrl", "must be http(s)://host[:port][/base] or internal://echo (" + up.error().detail + ")"});
       } else {
         const std::string host = lower(up->host);
         const bool to_self = (loopback_host(host) && up->port == self.port) ||
@@ -123,9 +123,8 @@ void validate_endpoint(const json& body, const SelfAddress& self, EndpointInput&
       }
     }
   }
-  if (out.upstream_url.empty() && std::none_of(errors.begin(), errors.end(), [](const FieldError& e) {
-        return e.field == "upstreamUrl";
-      }))
+  if (out.upstream_url.empty() &&
+      std::none_of(errors.begin(), errors.end(), [](const FieldError& e) { return e.field == "upstreamUrl"; }))
     errors.push_back({"upstreamUrl", "is required"});
   if (auto it = body.find("description"); it != body.end()) {
     if (!it->is_string() || it->get<std::string>().size() > 500)

@@ -10,9 +10,9 @@ namespace tg::admin {
 
 // Where this Tollgate answers, so the catalog cannot point the gateway back at itself.
 struct SelfAddress {
-  std::uint16_t port = 0;          // PORT
-  std::string public_host;         // host of PUBLIC_URL (lower case)
-  std::uint16_t public_port = 0;   // its port (80/443 when implied)
+  std::uint16_t port = 0;         // PORT
+  std::string public_host;        // host of PUBLIC_URL (lower case)
+  std::uint16_t public_port = 0;  // its port (80/443 when implied)
 };
 
 // Fills `out` from a JSON body (`base` holds the stored values for a PATCH) and gathers field errors: method,

@@ -72,8 +72,10 @@ void register_account_routes(http::Router& router, AuthService& service) {
     const std::string current = v.string("currentPassword", true, 1, 256);
     const std::string next = v.string("newPassword", true, 1, 256);
     if (!next.empty()) {
-      if (auto why = password_problem(next, "")) v.fail("newPassword", *why);
-      else if (next == current) v.fail("newPassword", "must differ from the current password");
+      if (auto why = password_problem(next, ""))
+        v.fail("newPassword", *why);
+      else if (next == current)
+        v.fail("newPassword", "must differ from the current password");
     }
     if (!v.ok()) co_return http::problem(v.error(), req.request_id);
     const std::string user_id = req.user_id;
@@ -97,7 +99,8 @@ void register_account_routes(http::Router& router, AuthService& service) {
     const SessionMeta meta = meta_of(req);
     auto r = co_await service.change_email(user_id, password, email, meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
-    Response res = Response::json(202, nlohmann::json{{"message", "Follow the link sent to the new address to finish."}});
+    Response res =
+        Response::json(202, nlohmann::json{{"message", "Follow the link sent to the new address to finish."}});
     co_return no_store(std::move(res));
   });
 

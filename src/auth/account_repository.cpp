@@ -20,9 +20,10 @@ const db::Query kPersonalOrg{"account_personal_org",
 const db::Query kRevokeOrgKeys{"account_revoke_org_keys",
                                "UPDATE api_keys SET status = 'revoked', revoked_at = now(), revoked_by = $2::uuid "
                                "WHERE organization_id = $1::uuid AND status <> 'revoked'"};
-const db::Query kDeleteOrg{"account_delete_personal_org",
-                           "UPDATE organizations SET status = 'deleted', deleted_at = now(), name = 'Deleted workspace', "
-                           "billing_email = NULL WHERE id = $1::uuid"};
+const db::Query kDeleteOrg{
+    "account_delete_personal_org",
+    "UPDATE organizations SET status = 'deleted', deleted_at = now(), name = 'Deleted workspace', "
+    "billing_email = NULL WHERE id = $1::uuid"};
 const db::Query kLeaveOrgs{"account_leave_orgs",
                            "DELETE FROM organization_members WHERE user_id = $1::uuid AND organization_id NOT IN "
                            "(SELECT id FROM organizations WHERE owner_user_id = $1::uuid)"};
@@ -49,12 +50,9 @@ Task<Result<UserRow>> AuthRepository::update_profile(const std::string& user_id,
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
   auto& t = tx.value();
-  db::Params p{user_id,
-               std::string(c.set_name ? "true" : "false"),
-               c.name,
-               std::string(c.set_company ? "true" : "false"),
-               c.company,
-               std::string(c.set_avatar ? "true" : "false"),
+  db::Params p{user_id,     std::string(c.set_name ? "true" : "false"),
+               c.name,      std::string(c.set_company ? "true" : "false"),
+               c.company,   std::string(c.set_avatar ? "true" : "false"),
                c.avatar_url};
   auto r = co_await t.query(kUpdateProfile, std::move(p));
   if (!r) co_return r.error();
@@ -75,8 +73,8 @@ Task<Result<UserRow>> AuthRepository::update_profile(const std::string& user_id,
 }
 
 Task<Status> AuthRepository::delete_account(const std::string& user_id, const SessionMeta& meta,
-                                            const std::optional<mail::OutgoingMail>& goodbye,
-                                          const db::Query* also, db::Params also_params) {
+                                            const std::optional<mail::OutgoingMail>& goodbye, const db::Query* also,
+                                            db::Params also_params) {
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
   auto& t = tx.value();
@@ -122,6 +120,5 @@ Task<Status> AuthRepository::delete_account(const std::string& user_id, const Se
   if (r->empty()) co_return Error::of(ErrorCode::Unauthorized, "The account no longer exists.");
   co_return co_await t.commit();
 }
-
 
 }  // namespace tg::auth

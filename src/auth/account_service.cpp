@@ -75,7 +75,8 @@ Task<Status> AuthService::delete_account(const std::string& user_id, const std::
   db::Params nothing_else;
   if (auto r = co_await repo_.delete_account(user_id, meta, no_goodbye, nullptr, std::move(nothing_else)); !r)
     co_return r.error();
-  static auto& deleted = metrics::registry().counter("tollgate_accounts_deleted_total", "Accounts deleted by their owner");
+  static auto& deleted =
+      metrics::registry().counter("tollgate_accounts_deleted_total", "Accounts deleted by their owner");
   deleted.inc();
   co_return ok_status();
 }

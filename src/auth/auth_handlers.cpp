@@ -141,6 +141,8 @@ void identify(const Jwt& jwt, Request& req) {
   req.account_id = claims->organization;
   req.role = claims->role;
   req.session_id = claims->session;
+  req.impersonation_id = claims->impersonation;
+  req.impersonator_id = claims->actor;
 }
 
 void register_routes(http::Router& router, AuthService& service) {
@@ -179,7 +181,8 @@ void register_routes(http::Router& router, AuthService& service) {
     if (!r) co_return http::problem(r.error(), req.request_id);
     req.user_id = r->user.id;
     if (!r->mfa_token.empty()) {
-      const nlohmann::json challenge = {{"mfaRequired", true}, {"mfaToken", r->mfa_token}, {"expiresIn", r->expires_in}};
+      const nlohmann::json challenge = {
+          {"mfaRequired", true}, {"mfaToken", r->mfa_token}, {"expiresIn", r->expires_in}};
       Response res = Response::json(200, challenge);
       res.set("Cache-Control", "no-store");
       co_return res;

@@ -5,7 +5,8 @@
 namespace tg::auth {
 namespace detail {
 const std::string kUserColumnsSql =
-    "u.id, u.email, u.name, u.company, u.avatar_url, u.role, u.status, u.password_hash, u.email_verified_at IS NOT NULL AS verified, "
+    "u.id, u.email, u.name, u.company, u.avatar_url, u.role, u.status, u.password_hash, u.email_verified_at IS NOT "
+    "NULL AS verified, "
     "u.totp_enabled_at IS NOT NULL AS two_factor, to_char(u.created_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created, "
     "GREATEST(0, ceil(extract(epoch FROM (u.locked_until - now()))))::bigint AS locked_for, "
@@ -66,8 +67,7 @@ const db::Query kEnqueueCustomer{"auth_enqueue_stripe_customer",
                                  "ON CONFLICT (idempotency_key) DO NOTHING"};
 const db::Query kInsertOwner{
     "auth_insert_owner", "INSERT INTO organization_members (organization_id, user_id, role) VALUES ($1, $2, 'OWNER')"};
-const std::string kByEmailSql =
-    "SELECT " + detail::kUserColumnsSql + " FROM users u WHERE lower(u.email) = lower($1)";
+const std::string kByEmailSql = "SELECT " + detail::kUserColumnsSql + " FROM users u WHERE lower(u.email) = lower($1)";
 const std::string kByIdSql = "SELECT " + detail::kUserColumnsSql + " FROM users u WHERE u.id = $1::uuid";
 const db::Query kByEmail{"auth_user_by_email", kByEmailSql.c_str()};
 const db::Query kById{"auth_user_by_id", kByIdSql.c_str()};

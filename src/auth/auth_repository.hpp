@@ -132,8 +132,8 @@ class AuthRepository {
   // Anonymizes the user, deletes sessions/tokens/codes, deletes the personal organization and revokes its keys,
   // queues the Stripe clean-up; Conflict when the user still owns a team organization.
   Task<Status> delete_account(const std::string& user_id, const SessionMeta& meta,
-                              const std::optional<mail::OutgoingMail>& goodbye,
-                              const db::Query* also, db::Params also_params);
+                              const std::optional<mail::OutgoingMail>& goodbye, const db::Query* also,
+                              db::Params also_params);
 
  private:
   db::Database& db_;

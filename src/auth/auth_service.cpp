@@ -84,6 +84,25 @@ AuthService::AuthService(AuthRepository& repo, const Jwt& jwt, const Clock& cloc
   dummy_hash_ = accounts::hash_password(accounts::random_password()).value_or("");
 }
 
+std::string AuthService::impersonation_token(const UserRow& user, const std::string& impersonation_id,
+                                             const std::string& admin_id, const std::string& admin_session,
+                                             int ttl_seconds) const {
+  const std::int64_t now = now_seconds();
+  Claims c;
+  c.subject = user.id;
+  c.organization = user.personal_org.value_or("");
+  c.role = user.role;
+  c.type = TokenType::access;
+  c.issued_at = now;
+  c.not_before = now;
+  c.expires_at = now + ttl_seconds;
+  c.id = new_refresh_token().substr(3, 16);
+  c.session = admin_session;
+  c.impersonation = impersonation_id;
+  c.actor = admin_id;
+  return jwt_.sign(c);
+}
+
 std::string AuthService::access_token(const UserRow& user, const std::string& session) const {
   const std::int64_t now = now_seconds();
   Claims c;
@@ -245,8 +264,7 @@ Task<Result<AuthSuccess>> AuthService::login(const std::string& email, const std
 }
 
 Task<Result<AuthService::FactorResult>> AuthService::check_second_factor(const std::string& user_id,
-                                                                         const std::string& code,
-                                                                         bool allow_recovery) {
+                                                                         const std::string& code, bool allow_recovery) {
   const std::string normalized = normalize_code(code);
   auto state = co_await repo_.mfa_state(user_id);
   if (!state) co_return state.error();
@@ -387,7 +405,8 @@ Task<Result<UserRow>> AuthService::require_admin(const std::string& user_id, con
                              "The admin API is not available from this address (ADMIN_IP_ALLOWLIST).");
     }
   }
-  if (user_id.empty()) co_return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
+  if (user_id.empty())
+    co_return Error::of(ErrorCode::Unauthorized, "Sign in and send the access token as a Bearer token.");
   auto user = co_await repo_.find_by_id(user_id);
   if (!user) co_return user.error();
   if (!user.value() || user.value()->status != "active") {

@@ -16,9 +16,9 @@ struct AuthSettings {
   int max_failures = 5;  // failed logins within 15 minutes before the account locks
   int lock_seconds = 900;
   int mfa_token_ttl_seconds = 300;
-  int mfa_max_attempts = 5;                                             // wrong codes before an mfa token is burned
-  LimitRule ip_failures{20, std::chrono::minutes(15)};                  // failed logins per client IP
-  LimitRule mail_requests{3, std::chrono::minutes(15)};                 // resend / forgot per address
+  int mfa_max_attempts = 5;                              // wrong codes before an mfa token is burned
+  LimitRule ip_failures{20, std::chrono::minutes(15)};   // failed logins per client IP
+  LimitRule mail_requests{3, std::chrono::minutes(15)};  // resend / forgot per address
   int verify_ttl_seconds = 24 * 3600;
   int reset_ttl_seconds = 3600;
   std::string totp_issuer = "Tollgate";
@@ -61,6 +61,12 @@ class AuthService {
   Task<Result<UserRow>> profile(const std::string& user_id);
   Task<Result<std::vector<SessionInfo>>> sessions(const std::string& user_id);
   Task<Status> revoke_session(const std::string& user_id, const std::string& session_id, const SessionMeta& meta);
+  // A fresh TOTP code (not a recovery code) of a user with two-factor on: the step-up before a sensitive action.
+  Task<Status> step_up(const std::string& user_id, const std::string& code, const SessionMeta& meta);
+  // A read-only access token for `user` carrying the impersonation and the administrator (and the administrator's
+  // session family as sid), valid for `ttl_seconds`.
+  std::string impersonation_token(const UserRow& user, const std::string& impersonation_id, const std::string& admin_id,
+                                  const std::string& admin_session, int ttl_seconds) const;
   // From an address in ADMIN_IP_ALLOWLIST (when set), role ADMIN with two-factor enabled, re-read from the
   // database (a token's role may be stale).
   Task<Result<UserRow>> require_admin(const std::string& user_id, const std::string& client_ip);

@@ -93,6 +93,8 @@ std::string Jwt::sign(const Claims& c) const {
   if (!c.organization.empty()) p["org"] = c.organization;
   if (!c.role.empty()) p["role"] = c.role;
   if (!c.session.empty()) p["sid"] = c.session;
+  if (!c.impersonation.empty()) p["imp"] = c.impersonation;
+  if (!c.actor.empty()) p["act"] = c.actor;
   std::string signing_input = header_segment() + "." + base64url_encode(p.dump());
   return signing_input + "." + base64url_encode(hmac_sha256(s_.secret, signing_input));
 }
@@ -156,6 +158,8 @@ Result<Claims> Jwt::verify(std::string_view token, TokenType expected) const {
   c.organization = str("org").value_or("");
   c.role = str("role").value_or("");
   c.session = str("sid").value_or("");
+  c.impersonation = str("imp").value_or("");
+  c.actor = str("act").value_or("");
   c.id = str("jti").value_or("");
   return c;
 }

@@ -25,6 +25,10 @@ struct Claims {
   std::int64_t expires_at = 0;  // seconds since the epoch
   std::string id;               // jti
   std::string session;          // sid: the session family that issued it (marks "this device")
+  // "View as customer": the impersonation (imp) and the administrator behind it (act). sid is then the
+  // administrator's session family.
+  std::string impersonation;
+  std::string actor;
 };
 
 struct JwtSettings {

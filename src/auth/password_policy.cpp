@@ -33,41 +33,103 @@ constexpr std::array<std::string_view, 60> kCommon = {"123456789012",   "1234567
 // Base words of breached passwords: "Password123!", "iloveyou2024" and "Dr@gon1234" reduce to one of these once
 // digits and symbols are dropped and leetspeak is undone. This catches far more than any fixed list of whole
 // passwords of 12+ characters could.
-constexpr std::string_view kBaseWords[] = {
-    "password", "passwort", "passw", "pass", "pwd", "qwerty", "qwertz", "azerty", "letmein", "welcome", "iloveyou",
-    "loveyou", "admin", "administrator", "root", "login", "master", "dragon", "monkey", "football", "baseball",
-    "soccer", "hockey", "basketball", "sunshine", "princess", "shadow", "michael", "jennifer", "jordan", "superman",
-    "batman", "spiderman", "starwars", "computer", "whatever", "trustno", "secret", "changeme", "default", "test",
-    "testing", "guest", "hello", "helloworld", "freedom", "charlie", "summer", "winter", "spring", "autumn", "love",
-    "lovely", "angel", "flower", "cookie", "chocolate", "pokemon", "naruto", "samsung", "google", "apple", "iphone",
-    "internet", "tollgate", "abc", "abcd", "abcde", "qwe", "asdf", "zxcv", "qaz", "qazwsx", "qazwsxedc", "mustang",
-    "harley", "ranger", "killer", "hunter", "buster", "tigger", "ginger", "pepper", "maggie", "daniel", "thomas",
-    "robert", "jessica", "ashley", "matthew", "andrew", "joshua", "nicole", "hannah", "purple", "orange", "banana",
-    "cheese", "access", "mypassword", "yourpassword", "corvette", "ferrari", "mercedes", "liverpool", "arsenal",
-    "chelsea", "barcelona", "realmadrid", "juventus", "yankees", "cowboys", "lakers", "matrix", "whatsup",
-    "fuckyou", "fuckoff", "asshole", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertyuiopasdfghjkl", "letmeinnow",
-    "welcomehome", "iloveu", "ilove", "mylove", "baby", "babygirl", "family", "friends", "jesus", "blessed",
-    "money", "london", "paris", "berlin", "america", "canada", "india", "china", "secure", "security",
-    "private", "user", "username", "service", "server", "database", "api", "apikey", "token", "stripe"};
+constexpr std::string_view kBaseWords[] = {"password",     "passwort",
+                                           "passw",        "pass",
+                                           "pwd",          "qwerty",
+                                           "qwertz",       "azerty",
+                                           "letmein",      "welcome",
+                                           "iloveyou",     "loveyou",
+                                           "admin",        "administrator",
+                                           "root",         "login",
+                                           "master",       "dragon",
+                                           "monkey",       "football",
+                                           "baseball",     "soccer",
+                                           "hockey",       "basketball",
+                                           "sunshine",     "princess",
+                                           "shadow",       "michael",
+                                           "jennifer",     "jordan",
+                                           "superman",     "batman",
+                                           "spiderman",    "starwars",
+                                           "computer",     "whatever",
+                                           "trustno",      "secret",
+                                           "changeme",     "default",
+                                           "test",         "testing",
+                                           "guest",        "hello",
+                                           "helloworld",   "freedom",
+                                           "charlie",      "summer",
+                                           "winter",       "spring",
+                                           "autumn",       "love",
+                                           "lovely",       "angel",
+                                           "flower",       "cookie",
+                                           "chocolate",    "pokemon",
+                                           "naruto",       "samsung",
+                                           "google",       "apple",
+                                           "iphone",       "internet",
+                                           "tollgate",     "abc",
+                                           "abcd",         "abcde",
+                                           "qwe",          "asdf",
+                                           "zxcv",         "qaz",
+                                           "qazwsx",       "qazwsxedc",
+                                           "mustang",      "harley",
+                                           "ranger",       "killer",
+                                           "hunter",       "buster",
+                                           "tigger",       "ginger",
+                                           "pepper",       "maggie",
+                                           "daniel",       "thomas",
+                                           "robert",       "jessica",
+                                           "ashley",       "matthew",
+                                           "andrew",       "joshua",
+                                           "nicole",       "hannah",
+                                           "purple",       "orange",
+                                           "banana",       "cheese",
+                                           "access",       "mypassword",
+                                           "yourpassword", "corvette",
+                                           "ferrari",      "mercedes",
+                                           "liverpool",    "arsenal",
+                                           "chelsea",      "barcelona",
+                                           "realmadrid",   "juventus",
+                                           "yankees",      "cowboys",
+                                           "lakers",       "matrix",
+                                           "whatsup",      "fuckyou",
+                                           "fuckoff",      "asshole",
+                                           "qwertyuiop",   "asdfghjkl",
+                                           "zxcvbnm",      "qwertyuiopasdfghjkl",
+                                           "letmeinnow",   "welcomehome",
+                                           "iloveu",       "ilove",
+                                           "mylove",       "baby",
+                                           "babygirl",     "family",
+                                           "friends",      "jesus",
+                                           "blessed",      "money",
+                                           "london",       "paris",
+                                           "berlin",       "america",
+                                           "canada",       "india",
+                                           "china",        "secure",
+                                           "security",     "private",
+                                           "user",         "username",
+                                           "service",      "server",
+                                           "database",     "api",
+                                           "apikey",       "token",
+                                           "stripe"};
 
 // Keyboard rows, alphabet and digit runs: any 12+ character slice of these is a walk, not a password.
-constexpr std::string_view kWalks[] = {"01234567890123456789012345",
-                                                    "98765432109876543210987654",
-                                                    "abcdefghijklmnopqrstuvwxyz",
-                                                    "zyxwvutsrqponmlkjihgfedcba",
-                                                    "qwertyuiopasdfghjklzxcvbnm",
-                                                    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
-                                                    "qazwsxedcrfvtgbyhnujmikolp",
-                                                    "1q2w3e4r5t6y7u8i9o0p"};
+constexpr std::string_view kWalks[] = {"01234567890123456789012345", "98765432109876543210987654",
+                                       "abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba",
+                                       "qwertyuiopasdfghjklzxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+                                       "qazwsxedcrfvtgbyhnujmikolp", "1q2w3e4r5t6y7u8i9o0p"};
 
 char unleet(char c) {
   switch (c) {
-    case '@': case '4': return 'a';
+    case '@':
+    case '4': return 'a';
     case '0': return 'o';
-    case '1': case '!': case '|': return 'i';
+    case '1':
+    case '!':
+    case '|': return 'i';
     case '3': return 'e';
-    case '5': case '$': return 's';
-    case '7': case '+': return 't';
+    case '5':
+    case '$': return 's';
+    case '7':
+    case '+': return 't';
     case '9': return 'g';
     default: return c;
   }
@@ -94,7 +156,9 @@ bool base_word(const std::string& p) {
     if (std::isalpha(static_cast<unsigned char>(c))) core += c;
   }
   if (core.empty()) return false;
-  auto is_base = [](std::string_view w) { return std::find(std::begin(kBaseWords), std::end(kBaseWords), w) != std::end(kBaseWords); };
+  auto is_base = [](std::string_view w) {
+    return std::find(std::begin(kBaseWords), std::end(kBaseWords), w) != std::end(kBaseWords);
+  };
   if (is_base(core)) return true;
   // The same base word twice or more: "passwordpassword", "qwertyqwerty".
   for (const auto& w : kBaseWords) {

@@ -6,17 +6,17 @@ namespace tg::auth {
 namespace {
 
 TEST(PasswordPolicy, AcceptsLongUnusualPasswords) {
-  for (const char* ok : {"correct horse battery staple", "vivid-otter-42-lamp", "839274018273", "Tr0ub4dor&3xyz",
-                         "my cat likes jazz"}) {
+  for (const char* ok :
+       {"correct horse battery staple", "vivid-otter-42-lamp", "839274018273", "Tr0ub4dor&3xyz", "my cat likes jazz"}) {
     EXPECT_FALSE(password_problem(ok, "ann@example.com")) << ok;
   }
 }
 
 TEST(PasswordPolicy, RefusesShortCommonAndDerivedPasswords) {
-  for (const char* bad : {"short", "password1234", "Password123!", "P@ssw0rd2024!", "iloveyou2024", "Dr@gon123456",
-                          "passwordpassword", "QwertyQwerty", "123456789012", "abcdefghijkl", "qwertyuiopas",
-                          "1qaz2wsx3edc", "123123123123", "aaaaaaaaaaaa", "abcabcabcabc", "!!!Welcome2025",
-                          "tollgate2026!"}) {
+  for (const char* bad :
+       {"short", "password1234", "Password123!", "P@ssw0rd2024!", "iloveyou2024", "Dr@gon123456", "passwordpassword",
+        "QwertyQwerty", "123456789012", "abcdefghijkl", "qwertyuiopas", "1qaz2wsx3edc", "123123123123", "aaaaaaaaaaaa",
+        "abcabcabcabc", "!!!Welcome2025", "tollgate2026!"}) {
     EXPECT_TRUE(password_problem(bad, "ann@example.com")) << bad;
   }
 }

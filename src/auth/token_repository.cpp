@@ -35,9 +35,10 @@ const db::Query kChangeEmail{"auth_change_email",
                              "UPDATE users SET email = $2, email_verified_at = now() "
                              "WHERE id = $1::uuid AND status = 'active' RETURNING id"};
 const db::Query kEmailTaken{"auth_email_taken", "SELECT 1 FROM users WHERE lower(email) = lower($1)"};
-const db::Query kSetPassword{"auth_set_password",
-                             "UPDATE users SET password_hash = $2, password_changed_at = now(), failed_login_count = 0, "
-                             "locked_until = NULL WHERE id = $1::uuid AND status <> 'deleted' RETURNING id"};
+const db::Query kSetPassword{
+    "auth_set_password",
+    "UPDATE users SET password_hash = $2, password_changed_at = now(), failed_login_count = 0, "
+    "locked_until = NULL WHERE id = $1::uuid AND status <> 'deleted' RETURNING id"};
 const db::Query kRevokeAll{"auth_revoke_all",
                            "UPDATE sessions SET revoked_at = now(), revoke_reason = $2 "
                            "WHERE user_id = $1::uuid AND revoked_at IS NULL AND family_id::text <> $3"};
@@ -68,8 +69,8 @@ TokenUse to_use(const db::Rows& r) {
 
 namespace detail {
 Task<Status> insert_token(db::Transaction& t, const TokenIssue& issue) {
-  db::Params p{issue.user_id,      std::string(issue.purpose),        issue.token_hash_hex,
-               issue.payload.dump(), ip_or_null(issue.ip), std::to_string(issue.ttl_seconds)};
+  db::Params p{issue.user_id,        std::string(issue.purpose), issue.token_hash_hex,
+               issue.payload.dump(), ip_or_null(issue.ip),       std::to_string(issue.ttl_seconds)};
   if (auto r = co_await t.query(kInsertToken, std::move(p)); !r) co_return r.error();
   if (issue.mail) {
     db::Params m = mail::enqueue_params(*issue.mail);

@@ -7,7 +7,8 @@
 namespace tg::auth {
 namespace {
 Error invalid_code() {
-  return Error::coded(ErrorCode::BadRequest, "INVALID_MFA_CODE", "The code is not valid. Check the time on your device.");
+  return Error::coded(ErrorCode::BadRequest, "INVALID_MFA_CODE",
+                      "The code is not valid. Check the time on your device.");
 }
 std::vector<std::string> make_codes(std::vector<std::string>& hashes) {
   std::vector<std::string> codes;
@@ -107,6 +108,23 @@ Task<Status> AuthService::two_factor_disable(const std::string& user_id, const s
   m.tmpl = "two_factor_changed";
   m.payload = {{"enabled", false}};
   co_await repo_.enqueue_mail(m);
+  co_return ok_status();
+}
+
+Task<Status> AuthService::step_up(const std::string& user_id, const std::string& code, const SessionMeta& meta) {
+  auto state = co_await repo_.mfa_state(user_id);
+  if (!state) co_return state.error();
+  if (!state->enabled) {
+    co_return Error::coded(ErrorCode::Conflict, "TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on.");
+  }
+  auto factor = co_await check_second_factor(user_id, code, false);
+  if (!factor) co_return factor.error();
+  if (factor.value() != FactorResult::totp) {
+    failures().inc();
+    const std::optional<std::string> uid = user_id;
+    co_await repo_.audit(uid, "auth.2fa.failed", "failure", meta, R"({"stage":"step_up"})");
+    co_return invalid_code();
+  }
   co_return ok_status();
 }
 

@@ -48,6 +48,9 @@ struct Request {
   std::string org_role;    // the caller's role in it (OWNER / ADMIN / MEMBER / BILLING), once resolved
   std::string role;        // USER / ADMIN, when authenticated
   std::string session_id;  // sid claim of the access token, when authenticated
+  // Set when the access token is an administrator's read-only "view as customer" token: user_id is the customer.
+  std::string impersonation_id;
+  std::string impersonator_id;
   // Set instead of `body` for a large gateway request body (the handler reads it while proxying).
   std::shared_ptr<BodyStream> body_stream;
   std::optional<std::uint64_t> body_length;  // its Content-Length, when declared

@@ -70,9 +70,18 @@ Task<std::optional<Error>> resolve_organization(OrgRepository& repo, Request& re
     }
     org = auth::lower_id(*header);
   }
+  // "View as customer" is read-only: every write is refused, except ending the impersonation itself.
+  if (!req.impersonation_id.empty() && req.method != "GET" && req.method != "HEAD" &&
+      req.path != "/api/impersonation/end") {
+    co_return Error::coded(ErrorCode::Forbidden, "IMPERSONATION_READ_ONLY",
+                           "You are viewing as this customer, read-only: changes are refused. End the view to act as "
+                           "yourself.");
+  }
   const std::string user = req.user_id;
   const std::string session = req.session_id;
-  auto c = co_await repo.caller(org, user, session);
+  const std::string imp = req.impersonation_id;
+  const std::string imp_by = req.impersonator_id;
+  auto c = co_await repo.caller(org, user, session, imp, imp_by);
   if (!c) co_return c.error();
   if (!c->live) {
     co_return Error::coded(ErrorCode::Unauthorized, "SESSION_REVOKED",
@@ -116,7 +125,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
                               req.request_id);
     auto created = co_await repo.get(*id.value(), user);
     if (!created) co_return http::problem(created.error(), req.request_id);
-    if (!created.value()) co_return http::problem(Error::of(ErrorCode::Internal, "organization vanished"), req.request_id);
+    if (!created.value())
+      co_return http::problem(Error::of(ErrorCode::Internal, "organization vanished"), req.request_id);
     co_return no_store(Response::json(201, *created.value()));
   });
 
@@ -133,7 +143,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("PATCH", "/api/organization", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_settings)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_settings))
+      co_return http::problem(*denied, req.request_id);
     auto body = http::json_object_body(req, {"name", "billingEmail"});
     if (!body) co_return http::problem(body.error(), req.request_id);
     http::Validator v(*body);
@@ -156,7 +167,9 @@ void register_routes(http::Router& router, OrgRepository& repo) {
     const std::string org = req.account_id, user = req.user_id;
     auto o = co_await repo.get(org, user);
     if (!o) co_return http::problem(o.error(), req.request_id);
-    if (!o.value()) co_return http::problem(Error::coded(ErrorCode::NotFound, "ORGANIZATION_NOT_FOUND", "No such organization."), req.request_id);
+    if (!o.value())
+      co_return http::problem(Error::coded(ErrorCode::NotFound, "ORGANIZATION_NOT_FOUND", "No such organization."),
+                              req.request_id);
     co_return no_store(Response::json(200, *o.value()));
   });
 
@@ -184,14 +197,16 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("PATCH", "/api/organization/members/{userId}", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_members))
+      co_return http::problem(*denied, req.request_id);
     const std::string target = auth::lower_id(req.param("userId"));
     if (!auth::is_uuid(target)) co_return http::problem(member_missing(), req.request_id);
     auto body = http::json_object_body(req, {"role"});
     if (!body) co_return http::problem(body.error(), req.request_id);
     http::Validator v(*body);
     const std::string role = v.string("role", true, 1, 20);
-    if (v.ok() && !valid_role(role)) v.fail("role", "must be ADMIN, MEMBER or BILLING (ownership is transferred, not set)");
+    if (v.ok() && !valid_role(role))
+      v.fail("role", "must be ADMIN, MEMBER or BILLING (ownership is transferred, not set)");
     if (!v.ok()) co_return http::problem(v.error(), req.request_id);
     const std::string org = req.account_id;
     auto current = co_await repo.member_role(org, target);
@@ -213,7 +228,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("DELETE", "/api/organization/members/{userId}", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_members))
+      co_return http::problem(*denied, req.request_id);
     const std::string target = auth::lower_id(req.param("userId"));
     if (!auth::is_uuid(target)) co_return http::problem(member_missing(), req.request_id);
     const std::string org = req.account_id;
@@ -221,8 +237,9 @@ void register_routes(http::Router& router, OrgRepository& repo) {
     if (!current) co_return http::problem(current.error(), req.request_id);
     if (!current.value()) co_return http::problem(member_missing(), req.request_id);
     if (target == req.user_id)
-      co_return http::problem(Error::coded(ErrorCode::Conflict, "USE_LEAVE", "To leave, use POST /api/organization/leave."),
-                              req.request_id);
+      co_return http::problem(
+          Error::coded(ErrorCode::Conflict, "USE_LEAVE", "To leave, use POST /api/organization/leave."),
+          req.request_id);
     if (!may_manage_role(req.org_role, *current.value()))
       co_return http::problem(Error::coded(ErrorCode::Forbidden, "ORGANIZATION_ROLE_FORBIDDEN",
                                            "An ADMIN removes MEMBER and BILLING members only; the OWNER cannot be "
@@ -273,7 +290,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("GET", "/api/organization/invitations", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_members))
+      co_return http::problem(*denied, req.request_id);
     const std::string org = req.account_id;
     auto list = co_await repo.invitations(org);
     if (!list) co_return http::problem(list.error(), req.request_id);
@@ -283,7 +301,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("POST", "/api/organization/invitations", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_members))
+      co_return http::problem(*denied, req.request_id);
     auto body = http::json_object_body(req, {"email", "role"});
     if (!body) co_return http::problem(body.error(), req.request_id);
     http::Validator v(*body);
@@ -337,7 +356,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("POST", "/api/organization/invitations/{id}/resend", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_members))
+      co_return http::problem(*denied, req.request_id);
     const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(invitation_missing(), req.request_id);
     const std::string org = req.account_id;
@@ -363,7 +383,8 @@ void register_routes(http::Router& router, OrgRepository& repo) {
 
   router.add("DELETE", "/api/organization/invitations/{id}", [&repo](Request& req) -> Task<Response> {
     if (!signed_in(req)) co_return http::problem(auth::unauthorized(), req.request_id);
-    if (auto denied = require(req.org_role, Permission::manage_members)) co_return http::problem(*denied, req.request_id);
+    if (auto denied = require(req.org_role, Permission::manage_members))
+      co_return http::problem(*denied, req.request_id);
     const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(invitation_missing(), req.request_id);
     const std::string org = req.account_id;

@@ -6,13 +6,14 @@
 namespace tg::orgs {
 namespace {
 // The plan's member limit (NULL: unlimited) of organization $1.
-#define MAX_MEMBERS                                                                                              \
-  "(SELECT p.max_members FROM plans p WHERE p.id = COALESCE((SELECT s.plan_id FROM subscriptions s WHERE "       \
-  "s.organization_id = $1::uuid AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused')), "        \
+#define MAX_MEMBERS                                                                                        \
+  "(SELECT p.max_members FROM plans p WHERE p.id = COALESCE((SELECT s.plan_id FROM subscriptions s WHERE " \
+  "s.organization_id = $1::uuid AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused')), " \
   "(SELECT id FROM plans WHERE slug = 'free')))"
-#define ORG_JSON(o, role)                                                                                        \
-  "jsonb_build_object('id', " o ".id, 'name', " o ".name, 'personal', " o ".personal, 'status', " o             \
-  ".status, 'role', " role ", 'billingEmail', " o ".billing_email, 'memberCount', (SELECT count(*) FROM "        \
+#define ORG_JSON(o, role)                                                                           \
+  "jsonb_build_object('id', " o ".id, 'name', " o ".name, 'personal', " o ".personal, 'status', " o \
+  ".status, 'role', " role ", 'billingEmail', " o                                                   \
+  ".billing_email, 'memberCount', (SELECT count(*) FROM "                                           \
   "organization_members x WHERE x.organization_id = " o ".id), 'createdAt', " SQL_TS(o ".created_at") ")"
 
 // Serializes what counts against a limit: members and invitations of one organization, organizations of one
@@ -31,7 +32,9 @@ const db::Query kMembership{
 const db::Query kCaller{
     "orgs_caller",
     "SELECT u.status = 'active' AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.family_id = "
-    "$3::uuid AND s.user_id = u.id AND s.revoked_at IS NULL)) AS live, m.role, o.personal FROM users u "
+    "$3::uuid AND s.user_id = COALESCE($5::uuid, u.id) AND s.revoked_at IS NULL)) AND ($4::uuid IS NULL OR EXISTS "
+    "(SELECT 1 FROM impersonations i WHERE i.id = $4::uuid AND i.admin_user_id = $5::uuid AND i.user_id = u.id AND "
+    "i.ended_at IS NULL AND i.expires_at > now())) AS live, m.role, o.personal FROM users u "
     "LEFT JOIN organization_members m ON m.organization_id = $1::uuid AND m.user_id = u.id "
     "LEFT JOIN organizations o ON o.id = m.organization_id AND o.status <> 'deleted' WHERE u.id = $2::uuid"};
 
@@ -170,7 +173,8 @@ const db::Query kResend{
     // An expired invitation no longer holds a seat: reviving it needs one free, like a new invitation.
     "AND (expires_at > now() OR COALESCE((SELECT count(*) FROM organization_members WHERE organization_id = $1::uuid) "
     "+ (SELECT count(*) FROM invitations WHERE organization_id = $1::uuid AND accepted_at IS NULL AND revoked_at IS "
-    "NULL AND expires_at > now()) < " MAX_MEMBERS ", true)) RETURNING id, email, send_count), "
+    "NULL AND expires_at > now()) < " MAX_MEMBERS
+    ", true)) RETURNING id, email, send_count), "
     "a AS (INSERT INTO audit_log (actor_type, actor_user_id, organization_id, action, target_type, target_id, "
     "request_id) SELECT 'user', $2::uuid, $1::uuid, 'organization.invitation.resent', 'invitation', r.id::text, $5 "
     "FROM r) "
@@ -188,7 +192,8 @@ const db::Query kInvitationByToken{
 const db::Query kAcceptInsert{
     "orgs_accept",
     "WITH full_check AS (SELECT COALESCE((SELECT count(*) FROM organization_members WHERE organization_id = $1::uuid) "
-    ">= " MAX_MEMBERS ", false) AS is_full), "
+    ">= " MAX_MEMBERS
+    ", false) AS is_full), "
     "m AS (INSERT INTO organization_members (organization_id, user_id, role, invited_by) SELECT $1::uuid, $2::uuid, "
     "$3, (SELECT invited_by FROM invitations WHERE id = $4::uuid) WHERE NOT (SELECT is_full FROM full_check) "
     "ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING user_id), "
@@ -219,9 +224,10 @@ Task<Result<std::optional<Membership>>> OrgRepository::membership(const std::str
 }
 
 Task<Result<Caller>> OrgRepository::caller(const std::string& organization_id, const std::string& user_id,
-                                           const std::string& session_id) {
-  db::Params p{organization_id.empty() ? db::Param() : db::Param(organization_id), user_id,
-               session_id.empty() ? db::Param() : db::Param(session_id)};
+                                           const std::string& session_id, const std::string& impersonation_id,
+                                           const std::string& impersonator_id) {
+  auto param = [](const std::string& v) { return v.empty() ? db::Param() : db::Param(v); };
+  db::Params p{param(organization_id), user_id, param(session_id), param(impersonation_id), param(impersonator_id)};
   auto r = co_await db_.query(kCaller, std::move(p));
   if (!r) co_return r.error();
   Caller out;
@@ -271,8 +277,8 @@ Task<Status> OrgRepository::update(const OrgActor& a, const std::optional<std::s
   if (billing_email_set) changed.push_back("billingEmail");
   const nlohmann::json detail = {{"changed", changed}};
   const char* set = billing_email_set ? "true" : "false";
-  db::Params p{a.organization_id, a.user_id, name, std::string(set), billing_email.value_or(""), a.request_id,
-               detail.dump()};
+  db::Params p{a.organization_id,          a.user_id,    name,         std::string(set),
+               billing_email.value_or(""), a.request_id, detail.dump()};
   auto r = co_await db_.query(kUpdate, std::move(p));
   if (!r) co_return r.error();
   co_return ok_status();
@@ -293,7 +299,7 @@ Task<Result<nlohmann::json>> OrgRepository::members(const std::string& organizat
 }
 
 Task<Result<std::optional<std::string>>> OrgRepository::member_role(const std::string& organization_id,
-                                                                   const std::string& user_id) {
+                                                                    const std::string& user_id) {
   db::Params p{organization_id, user_id};
   auto r = co_await db_.query(kMemberRole, std::move(p));
   if (!r) co_return r.error();
@@ -323,7 +329,9 @@ Task<Status> OrgRepository::transfer(const OrgActor& a, const std::string& new_o
   db::Params d{a.organization_id, a.user_id};
   auto demoted = co_await tx->query(kDemoteOwner, std::move(d));
   if (!demoted) co_return demoted.error();
-  if (demoted->empty()) co_return Error::coded(ErrorCode::Forbidden, "ORGANIZATION_ROLE_FORBIDDEN", "Only the owner can transfer ownership.");
+  if (demoted->empty())
+    co_return Error::coded(ErrorCode::Forbidden, "ORGANIZATION_ROLE_FORBIDDEN",
+                           "Only the owner can transfer ownership.");
   db::Params p{a.organization_id, new_owner_id, a.user_id, a.request_id};
   auto promoted = co_await tx->query(kPromoteOwner, std::move(p));
   if (!promoted) co_return promoted.error();
@@ -332,7 +340,7 @@ Task<Status> OrgRepository::transfer(const OrgActor& a, const std::string& new_o
 }
 
 Task<Result<InviteOutcome>> OrgRepository::invite(const OrgActor& a, const NewInvitation& inv,
-                                                 const std::string& token) {
+                                                  const std::string& token) {
   auto tx = co_await db_.begin();
   if (!tx) co_return tx.error();
   db::Params lock{a.organization_id};
@@ -365,8 +373,8 @@ Task<Result<InviteOutcome>> OrgRepository::invite(const OrgActor& a, const NewIn
   mail::OutgoingMail m;
   m.to = inv.email;
   m.tmpl = "invitation";
-  m.payload = {{"token", token}, {"organization", c.organization_name}, {"inviter", c.inviter_name},
-               {"role", inv.role}};
+  m.payload = {
+      {"token", token}, {"organization", c.organization_name}, {"inviter", c.inviter_name}, {"role", inv.role}};
   m.idempotency_key = "invitation:" + *out.id + ":1";
   db::Params mp = mail::enqueue_params(m);
   auto queued = co_await tx->query(mail::kEnqueueMail, std::move(mp));
@@ -384,7 +392,7 @@ Task<Result<nlohmann::json>> OrgRepository::invitations(const std::string& organ
 }
 
 Task<Result<std::optional<std::string>>> OrgRepository::pending_invitation_role(const std::string& organization_id,
-                                                                               const std::string& invitation_id) {
+                                                                                const std::string& invitation_id) {
   db::Params p{organization_id, invitation_id};
   auto r = co_await db_.query(kPendingRole, std::move(p));
   if (!r) co_return r.error();
@@ -417,7 +425,8 @@ Task<Result<bool>> OrgRepository::resend_invitation(const OrgActor& a, const std
   mail::OutgoingMail m;
   m.to = std::string(r->get(0, "email"));
   m.tmpl = "invitation";
-  m.payload = {{"token", token}, {"organization", std::string(r->get(0, "name"))},
+  m.payload = {{"token", token},
+               {"organization", std::string(r->get(0, "name"))},
                {"inviter", std::string(r->get(0, "inviter"))}};
   m.idempotency_key = "invitation:" + invitation_id + ":" + std::string(r->get(0, "send_count"));
   db::Params mp = mail::enqueue_params(m);

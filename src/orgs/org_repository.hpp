@@ -50,8 +50,11 @@ class OrgRepository {
   Task<Result<std::optional<Membership>>> membership(const std::string& organization_id, const std::string& user_id);
   // One read per request: the session (empty session_id: not checked) and, when organization_id is set, the
   // membership.
+  // An impersonation token (impersonation_id set) is live while its row is neither ended nor expired and the
+  // administrator's session family (session_id) is not revoked.
   Task<Result<Caller>> caller(const std::string& organization_id, const std::string& user_id,
-                              const std::string& session_id);
+                              const std::string& session_id, const std::string& impersonation_id,
+                              const std::string& impersonator_id);
   Task<Result<nlohmann::json>> list_for_user(const std::string& user_id);
   // Nothing when the user owns too many team organizations already.
   Task<Result<std::optional<std::string>>> create(const std::string& user_id, const std::string& name,
