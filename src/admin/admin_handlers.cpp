@@ -50,7 +50,7 @@ Error self_action() {
 Task<std::optional<Response>> refuse_unless_admin(AdminDeps& d, Request& req) {
   const std::string user_id = req.user_id;
   const std::string ip = req.client_ip;
-  auto admin = co_await d.auth.require_admin(user_id, ip);
+  auto admin = co_await d.auth.require_admin(user_id, ip, req.session_id);
   if (!admin) co_return http::problem(admin.error(), req.request_id);
   co_return std::nullopt;
 }

@@ -114,7 +114,9 @@ void validate_endpoint(const json& body, const SelfAddress& self, EndpointInput&
             {"upstreamUrl", "must be http(s)://host[:port][/base] or internal://echo (" + up.error().detail + ")"});
       } else {
         const std::string host = lower(up->host);
-        const bool to_self = (loopback_host(host) && up->port == self.port) ||
+        std::uint16_t port = self.port;
+        if (self.listening && self.listening->load() != 0) port = self.listening->load();
+        const bool to_self = (loopback_host(host) && up->port == port) ||
                              (!self.public_host.empty() && host == self.public_host && up->port == self.public_port);
         if (to_self)
           errors.push_back({"upstreamUrl", "points back at this Tollgate, which would proxy to itself in a loop"});

@@ -19,9 +19,9 @@
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/customer_sync.hpp"
+#include "billing/event_processor.hpp"
 #include "billing/meter_reporter.hpp"
 #include "billing/plan_admin.hpp"
-#include "billing/event_processor.hpp"
 #include "billing/webhook_service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
@@ -36,9 +36,10 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/queue.hpp"
-#include "orgs/org_handlers.hpp"
 #include "keys/key_repository.hpp"
 #include "mail/outbox.hpp"
+#include "notifications/notification_repository.hpp"
+#include "orgs/org_handlers.hpp"
 #include "ratelimit/redis_limiter.hpp"
 #include "usage/spool.hpp"
 #include "usage/usage_handlers.hpp"
@@ -167,6 +168,20 @@ Task<void> periodic_upkeep(const Config& cfg, db::Database& database, const std:
   }
 }
 
+// Periodic notifications: keys that expire within 7 days (each key, expiry and recipient once: the dedupe key).
+Task<void> notification_upkeep(const Config& cfg, notifications::NotificationRepository& repo,
+                               const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stop.load()) {
+    timer.expires_after(cfg.billing_job_interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stop.load()) break;
+    auto n = co_await repo.notify_expiring_keys();
+    if (!n) log::warn("expiring-key notifications failed", {{"cause", n.error().cause}});
+  }
+}
+
 // Periodic billing work: local-mode period ends (invoice, then renew or end). Every instance runs it; the
 // queries take one row at a time with SKIP LOCKED, so the work is shared and never done twice.
 Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, billing::MeterReporter& meters,
@@ -175,22 +190,29 @@ Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, b
   bool plans_queued = !stripe_mode || !cfg.stripe_sync_plans_on_start;
   while (!stop.load()) {
     // The first round soon after start (once migrations ran), then every interval.
-    if (plans_queued) timer.expires_after(cfg.billing_job_interval);
-    else timer.expires_after(std::chrono::seconds(2));
+    if (plans_queued)
+      timer.expires_after(cfg.billing_job_interval);
+    else
+      timer.expires_after(std::chrono::seconds(2));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stop.load()) break;
     if (!plans_queued) {
       auto queued = co_await repo.queue_unsynced_plans();
-      if (queued) plans_queued = true;
-      else log::warn("queueing plan syncs failed; retrying", {{"cause", queued.error().cause}});
+      if (queued)
+        plans_queued = true;
+      else
+        log::warn("queueing plan syncs failed; retrying", {{"cause", queued.error().cause}});
     }
     auto renewed = co_await repo.renew_local_subscriptions(500);
-    if (!renewed) log::warn("local renewals failed", {{"cause", renewed.error().cause}});
-    else if (renewed.value() > 0) log::info("local subscriptions renewed", {{"count", renewed.value()}});
+    if (!renewed)
+      log::warn("local renewals failed", {{"cause", renewed.error().cause}});
+    else if (renewed.value() > 0)
+      log::info("local subscriptions renewed", {{"count", renewed.value()}});
     if (auto d = co_await repo.local_dunning(cfg.payment_grace_days); !d)
       log::warn("local dunning failed", {{"cause", d.error().cause}});
-    if (auto q = co_await repo.queue_quota_notices(); !q) log::warn("quota notices failed", {{"cause", q.error().cause}});
+    if (auto q = co_await repo.queue_quota_notices(); !q)
+      log::warn("quota notices failed", {{"cause", q.error().cause}});
     const auto now_s = static_cast<std::int64_t>(std::time(nullptr));
     auto reported = co_await meters.run_once(now_s);
     if (!reported) log::warn("meter reporting failed", {{"cause", reported.error().cause}});
@@ -349,6 +371,10 @@ int cmd_serve(const Config& cfg) {
   deps.orgs = &org_repo;
   admin::AdminRepository admin_repo(database);
   deps.admin = &admin_repo;
+  notifications::NotificationRepository notification_repo(database);
+  deps.notifications = &notification_repo;
+  std::atomic<std::uint16_t> listening_port{cfg.port};
+  deps.listening_port = &listening_port;
   gateway::Catalog catalog(database);
   const gateway::GatewayDeps gateway_deps{catalog, verify_service, limiter, cfg.key_rate_window};
   deps.gateway = &gateway_deps;
@@ -356,7 +382,8 @@ int cmd_serve(const Config& cfg) {
   deps.webhooks = &webhooks;
   deps.billing = &billing_repo;
   deps.stripe_mode = stripe != nullptr;
-  billing::BillingService billing_service(billing_repo, customers, stripe.get(), cfg.public_url, cfg.payment_grace_days);
+  billing::BillingService billing_service(billing_repo, customers, stripe.get(), cfg.public_url,
+                                          cfg.payment_grace_days);
   deps.billing_service = &billing_service;
   register_routes(router, deps);
   http::StaticFiles web(cfg.web_dir);
@@ -372,6 +399,7 @@ int cmd_serve(const Config& cfg) {
     std::fprintf(stderr, "tollgate: %s\n", port.error().detail.c_str());
     return 1;
   }
+  listening_port = static_cast<std::uint16_t>(port.value());
 
   std::atomic<bool> stopping{false};
   queue.handle("noop", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
@@ -380,7 +408,9 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], periodic_upkeep(cfg, database, stopping), asio::detached);
-  asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, meter_reporter, stripe != nullptr, stopping), asio::detached);
+  asio::co_spawn(*raw[0], notification_upkeep(cfg, notification_repo, stopping), asio::detached);
+  asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, meter_reporter, stripe != nullptr, stopping),
+                 asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
 
   std::vector<std::thread> threads;

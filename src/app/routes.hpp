@@ -1,4 +1,7 @@
 #pragma once
+#include <atomic>
+#include <cstdint>
+
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "db/db.hpp"
@@ -19,6 +22,9 @@ class UsageRepository;
 }
 namespace tg::admin {
 class AdminRepository;
+}
+namespace tg::notifications {
+class NotificationRepository;
 }
 namespace tg::orgs {
 class OrgRepository;
@@ -50,6 +56,9 @@ struct RouteDeps {
   billing::BillingService* billing_service = nullptr;
   orgs::OrgRepository* orgs = nullptr;
   admin::AdminRepository* admin = nullptr;
+  notifications::NotificationRepository* notifications = nullptr;
+  // The port the server listens on, once known (PORT=0 picks one at start, after the routes are built).
+  const std::atomic<std::uint16_t>* listening_port = nullptr;
 };
 
 // The whole route table, in one place; the server and the spec-conformance test both build it from here.

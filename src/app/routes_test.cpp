@@ -1,7 +1,8 @@
 #include "app/routes.hpp"
+#include "admin/admin_repository.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/webhook_service.hpp"
-#include "admin/admin_repository.hpp"
+#include "notifications/notification_repository.hpp"
 #include "orgs/org_repository.hpp"
 
 #include <gtest/gtest.h>
@@ -55,6 +56,8 @@ TEST(Contract, RouterAndSpecAgree) {
   deps.orgs = &orgs;
   admin::AdminRepository admin_repo(db);
   deps.admin = &admin_repo;
+  notifications::NotificationRepository notification_repo(db);
+  deps.notifications = &notification_repo;
   register_routes(router, deps);
 
   std::set<std::string> routed;

@@ -188,6 +188,10 @@ void register_account_routes(http::Router& router, AuthService& service) {
     const SessionMeta meta = meta_of(req);
     auto r = co_await service.two_factor_enable(user_id, code, meta);
     if (!r) co_return http::problem(r.error(), req.request_id);
+    // This session just proved the second factor; the user's other sessions did not.
+    const std::string session = req.session_id;
+    auto marked = co_await service.mark_session_mfa_verified(session, user_id);
+    if (!marked) co_return http::problem(marked.error(), req.request_id);
     co_return no_store(Response::json(200, codes_json(r.value())));
   });
 

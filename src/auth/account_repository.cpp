@@ -1,5 +1,6 @@
 // Profile changes, account deletion and the audit trail page of the auth repository.
 #include "auth/repository_detail.hpp"
+#include "notifications/notification_repository.hpp"
 
 namespace tg::auth {
 namespace {
@@ -44,6 +45,15 @@ const db::Query kStripeCleanup{"account_enqueue_stripe_cleanup",
 const db::Query* const kPersonalDataQueries[] = {&kLeaveOrgs, &kDeleteSessions, &kDeleteTokens, &kDeleteCodes};
 
 }  // namespace
+
+Task<Status> AuthRepository::notify(const std::string& user_id, const std::string& kind, const nlohmann::json& payload,
+                                    const std::string& dedupe_key, const std::string& mail_template,
+                                    const nlohmann::json& mail_payload) {
+  db::Params p{user_id, db::Param(), kind, payload.dump(), dedupe_key, mail_template, mail_payload.dump()};
+  auto r = co_await db_.query(notifications::kNotify, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
 
 Task<Result<UserRow>> AuthRepository::update_profile(const std::string& user_id, const ProfileChange& c,
                                                      const SessionMeta& meta) {

@@ -86,6 +86,13 @@ const db::Query kCreateSession{"auth_create_session",
                                "INSERT INTO sessions (family_id, user_id, token_hash, user_agent, ip, expires_at) "
                                "VALUES (gen_random_uuid(), $1::uuid, decode($2, 'hex'), left($3, 1024), $4::inet, "
                                "now() + make_interval(secs => $5::int)) RETURNING family_id"};
+// Any row of the family carries it (rotation does not copy it; the first row keeps it).
+const db::Query kMarkMfa{"auth_mark_mfa_verified",
+                         "UPDATE sessions SET mfa_verified_at = now() WHERE family_id = $1::uuid AND user_id = "
+                         "$2::uuid AND revoked_at IS NULL"};
+const db::Query kMfaVerified{"auth_mfa_verified",
+                             "SELECT 1 FROM sessions WHERE family_id = $1::uuid AND user_id = $2::uuid AND "
+                             "mfa_verified_at IS NOT NULL AND revoked_at IS NULL LIMIT 1"};
 const db::Query kRehash{"auth_rehash_password",
                         "UPDATE users SET password_hash = $3 WHERE id = $1::uuid AND password_hash = $2"};
 const db::Query kLockSession{
@@ -172,6 +179,20 @@ Task<Status> AuthRepository::record_success(const std::string& user_id, const st
   auto r = co_await db_.query(kSuccess, std::move(p));
   if (!r) co_return r.error();
   co_return ok_status();
+}
+
+Task<Status> AuthRepository::mark_mfa_verified(const std::string& family_id, const std::string& user_id) {
+  db::Params p{family_id, user_id};
+  auto r = co_await db_.query(kMarkMfa, std::move(p));
+  if (!r) co_return r.error();
+  co_return ok_status();
+}
+
+Task<Result<bool>> AuthRepository::mfa_verified(const std::string& family_id, const std::string& user_id) {
+  db::Params p{family_id, user_id};
+  auto r = co_await db_.query(kMfaVerified, std::move(p));
+  if (!r) co_return r.error();
+  co_return !r->empty();
 }
 
 Task<Result<std::string>> AuthRepository::create_session(const std::string& user_id, const std::string& hash_hex,

@@ -81,6 +81,10 @@ class AuthRepository {
   Task<Result<bool>> record_failure(const std::string& user_id, int max_failures, int lock_seconds);
   Task<Status> record_success(const std::string& user_id, const std::string& ip);
   // Returns the new family id.
+  // The session family proved a second factor (sign-in with a code, or turning two-factor on in it): what the admin
+  // API asks of the session, not only of the account.
+  Task<Status> mark_mfa_verified(const std::string& family_id, const std::string& user_id);
+  Task<Result<bool>> mfa_verified(const std::string& family_id, const std::string& user_id);
   Task<Result<std::string>> create_session(const std::string& user_id, const std::string& token_hash_hex,
                                            int ttl_seconds, const SessionMeta& meta);
   Task<Result<RotatedSession>> rotate_session(const std::string& old_hash_hex, const std::string& new_hash_hex,
@@ -91,6 +95,10 @@ class AuthRepository {
   // Upgrades a legacy/weak hash after a successful login; a no-op if the hash changed meanwhile.
   Task<Status> rehash_password(const std::string& user_id, const std::string& old_hash, const std::string& new_hash);
   Task<Status> enqueue_mail(const mail::OutgoingMail& m);
+  // In-app notification and, per the user's preferences, the email (tg_notify, migration 0012).
+  Task<Status> notify(const std::string& user_id, const std::string& kind, const nlohmann::json& payload,
+                      const std::string& dedupe_key, const std::string& mail_template,
+                      const nlohmann::json& mail_payload);
 
   // One-time tokens (token_repository.cpp).
   Task<Status> issue_token(const TokenIssue& t, bool invalidate_previous);

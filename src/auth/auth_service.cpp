@@ -149,6 +149,7 @@ Task<Result<AuthSuccess>> AuthService::start_session(UserRow user, const Session
   auto family = co_await repo_.create_session(user.id, hash, s_.refresh_ttl_seconds, meta);
   if (!family) co_return family.error();
   out.access_token = access_token(user, family.value());
+  out.session_family = family.value();
   out.expires_in = s_.access_ttl_seconds;
   out.user = std::move(user);
   co_return out;
@@ -252,13 +253,14 @@ Task<Result<AuthSuccess>> AuthService::login(const std::string& email, const std
   logins("succeeded").inc();
   auto known = co_await repo_.known_device(user->id, meta.user_agent);
   if (known && !known.value()) {
-    mail::OutgoingMail m;
-    m.user_id = user->id;
-    m.to = user->email;
-    m.tmpl = "new_sign_in";
-    m.payload = {{"ip", meta.ip}, {"userAgent", meta.user_agent}};
-    if (user->name) m.payload["name"] = *user->name;
-    co_await repo_.enqueue_mail(m);
+    // In the bell, and by email unless the user turned new_sign_in mail off.
+    const nlohmann::json payload = {{"ip", meta.ip}, {"userAgent", meta.user_agent}};
+    nlohmann::json mail_payload = payload;
+    if (user->name) mail_payload["name"] = *user->name;
+    const std::string dedupe = "new_sign_in:" + crypto::random_token();
+    const std::string kind = "new_sign_in";
+    auto notified = co_await repo_.notify(user->id, kind, payload, dedupe, kind, mail_payload);
+    if (!notified) log::warn("new sign-in notification failed", {{"cause", notified.error().cause}});
   }
   co_return co_await start_session(std::move(*user), meta);
 }
@@ -326,7 +328,16 @@ Task<Result<AuthSuccess>> AuthService::verify_mfa_login(const std::string& mfa_t
   co_await repo_.audit(uid, "auth.2fa.verified", "success", meta);
   if (auto r = co_await repo_.record_success(user_id, meta.ip); !r) co_return r.error();
   logins("succeeded").inc();
-  co_return co_await start_session(std::move(*user.value()), meta);
+  auto started = co_await start_session(std::move(*user.value()), meta);
+  if (!started) co_return started.error();
+  const std::string family = started->session_family;
+  if (auto m = co_await repo_.mark_mfa_verified(family, user_id); !m) co_return m.error();
+  co_return started;
+}
+
+Task<Status> AuthService::mark_session_mfa_verified(const std::string& session_id, const std::string& user_id) {
+  if (session_id.empty()) co_return ok_status();
+  co_return co_await repo_.mark_mfa_verified(session_id, user_id);
 }
 
 Task<Result<AuthSuccess>> AuthService::refresh(const std::string& token, const SessionMeta& meta) {
@@ -395,7 +406,8 @@ Task<Status> AuthService::revoke_session(const std::string& user_id, const std::
   co_return ok_status();
 }
 
-Task<Result<UserRow>> AuthService::require_admin(const std::string& user_id, const std::string& client_ip) {
+Task<Result<UserRow>> AuthService::require_admin(const std::string& user_id, const std::string& client_ip,
+                                                 const std::string& session_id) {
   if (!s_.admin_ip_allowlist.empty()) {
     auto ip = net::parse_ip(client_ip);
     const bool allowed = ip && std::any_of(s_.admin_ip_allowlist.begin(), s_.admin_ip_allowlist.end(),
@@ -417,6 +429,17 @@ Task<Result<UserRow>> AuthService::require_admin(const std::string& user_id, con
     co_return Error::coded(ErrorCode::Forbidden, "ADMIN_2FA_REQUIRED",
                            "Administrators must enable two-factor authentication (Account settings → Two-factor) "
                            "before using the admin API.");
+  }
+  bool verified = false;
+  if (!session_id.empty()) {
+    auto v = co_await repo_.mfa_verified(session_id, user_id);
+    if (!v) co_return v.error();
+    verified = v.value();
+  }
+  if (!verified) {
+    co_return Error::coded(ErrorCode::Forbidden, "ADMIN_2FA_REQUIRED",
+                           "This session did not prove two-factor authentication: sign in again with your "
+                           "authenticator code to use the admin API.");
   }
   co_return std::move(*user.value());
 }

@@ -32,6 +32,7 @@ struct AuthSuccess {
   int expires_in = 0;
   // Set instead of tokens when the password was right but a second factor is needed.
   std::string mfa_token;
+  std::string session_family;  // sid of the new session
 };
 
 struct RegisterInput {
@@ -69,7 +70,10 @@ class AuthService {
                                   const std::string& admin_session, int ttl_seconds) const;
   // From an address in ADMIN_IP_ALLOWLIST (when set), role ADMIN with two-factor enabled, re-read from the
   // database (a token's role may be stale).
-  Task<Result<UserRow>> require_admin(const std::string& user_id, const std::string& client_ip);
+  // The session (sid) must have proved the second factor: signed in with a code, or turned two-factor on in it.
+  Task<Result<UserRow>> require_admin(const std::string& user_id, const std::string& client_ip,
+                                      const std::string& session_id);
+  Task<Status> mark_session_mfa_verified(const std::string& session_id, const std::string& user_id);
 
   // email_flows.cpp: verification, password reset.
   Task<Result<std::string>> verify_email(const std::string& token, const SessionMeta& meta);

@@ -8,19 +8,21 @@
 
 namespace tg::billing {
 namespace {
-#define INVOICE_FIELDS(b)                                                                                          \
-  "'id', " b ".id, 'number', " b ".number, 'status', " b ".status, 'source', " b ".source, 'currency', " b         \
-  ".currency, 'periodStart', " SQL_TS(b ".period_start") ", 'periodEnd', " SQL_TS(b ".period_end") ", 'total', " b        \
-  ".total_minor, 'amountDue', " b ".amount_due_minor, 'amountPaid', " b ".amount_paid_minor, 'hostedInvoiceUrl', " \
-  b ".hosted_invoice_url, 'invoicePdfUrl', " b ".invoice_pdf_url, 'issuedAt', " SQL_TS(b ".issued_at") ", 'dueAt', "  \
-  SQL_TS(b ".due_at") ", 'paidAt', " SQL_TS(b ".paid_at") ", 'createdAt', " SQL_TS(b ".created_at")
-#define INVOICE_DETAIL(b)                                                                                          \
-  "jsonb_build_object(" INVOICE_FIELDS(b) ") || jsonb_build_object('subtotal', " b ".subtotal_minor, 'tax', " b   \
-  ".tax_minor, 'discount', " b ".discount_minor, 'includedUnits', " b ".included_units, 'usageUnits', " b         \
-  ".usage_units, 'overageUnits', " b ".overage_units, 'lines', (SELECT COALESCE(jsonb_agg(jsonb_build_object("    \
-  "'kind', l.kind, 'description', l.description, 'quantity', l.quantity, 'unitPrice', l.unit_price_minor, "       \
-  "'unitsPerPrice', l.units_per_price, 'amount', l.amount_minor, 'proration', l.kind = 'proration') ORDER BY "    \
-  "l.position, l.id), '[]'::jsonb) FROM invoice_lines l WHERE l.billing_record_id = " b ".id))"
+#define INVOICE_FIELDS(b)                                                                                      \
+  "'id', " b ".id, 'number', " b ".number, 'status', " b ".status, 'source', " b ".source, 'currency', " b     \
+  ".currency, 'periodStart', " SQL_TS(b ".period_start") ", 'periodEnd', " SQL_TS(                             \
+      b ".period_end") ", 'total', " b ".total_minor, 'amountDue', " b ".amount_due_minor, 'amountPaid', " b   \
+                       ".amount_paid_minor, 'hostedInvoiceUrl', " b ".hosted_invoice_url, 'invoicePdfUrl', " b \
+                       ".invoice_pdf_url, 'issuedAt', " SQL_TS(b ".issued_at") ", 'dueAt', " SQL_TS(           \
+                           b ".due_at") ", 'paidAt', " SQL_TS(b ".paid_at") ", 'createdAt', " SQL_TS(b ".created_at")
+#define INVOICE_DETAIL(b)                                                                                              \
+  "jsonb_build_object(" INVOICE_FIELDS(                                                                                \
+      b) ") || jsonb_build_object('subtotal', " b ".subtotal_minor, 'tax', " b ".tax_minor, 'discount', " b            \
+         ".discount_minor, 'includedUnits', " b ".included_units, 'usageUnits', " b ".usage_units, 'overageUnits', " b \
+         ".overage_units, 'lines', (SELECT COALESCE(jsonb_agg(jsonb_build_object("                                     \
+         "'kind', l.kind, 'description', l.description, 'quantity', l.quantity, 'unitPrice', l.unit_price_minor, "     \
+         "'unitsPerPrice', l.units_per_price, 'amount', l.amount_minor, 'proration', l.kind = 'proration') ORDER BY "  \
+         "l.position, l.id), '[]'::jsonb) FROM invoice_lines l WHERE l.billing_record_id = " b ".id))"
 
 // $1 invoice id, $2 customer, $3 subscription, $4 number, $5 status, $6 currency, $7/$8 period, $9 subtotal,
 // $10 discount, $11 tax, $12 total, $13 amount due, $14 amount paid, $15 hosted url, $16 pdf url, $17 created,
@@ -43,7 +45,8 @@ const db::Query kApplyInvoice{
     "currency, period_start, period_end, subtotal_minor, discount_minor, tax_minor, total_minor, amount_due_minor, "
     "amount_paid_minor, usage_units, overage_units, stripe_invoice_id, stripe_state_at, hosted_invoice_url, "
     "invoice_pdf_url, issued_at, due_at, paid_at, voided_at, payment_failed_at, payment_attempts, metadata) "
-    "SELECT org.id, sub.id, COALESCE((SELECT id FROM billed), sub.plan_id), 'stripe', NULLIF($4, ''), $5, upper($6), to_timestamp($7::bigint), "
+    "SELECT org.id, sub.id, COALESCE((SELECT id FROM billed), sub.plan_id), 'stripe', NULLIF($4, ''), $5, upper($6), "
+    "to_timestamp($7::bigint), "
     "to_timestamp(GREATEST($8::bigint, $7::bigint)), $9::bigint, $10::bigint, $11::bigint, $12::bigint, "
     "$13::bigint, $14::bigint, $22::bigint, $22::bigint, $1, now(), NULLIF($15, ''), NULLIF($16, ''), "
     "to_timestamp(NULLIF($17::bigint, 0)), to_timestamp(NULLIF($18::bigint, 0)), "
@@ -53,7 +56,8 @@ const db::Query kApplyInvoice{
     "CASE WHEN $3 <> '' THEN jsonb_build_object('stripe_subscription_id', $3) ELSE '{}'::jsonb END "
     "FROM org LEFT JOIN sub ON true "
     "ON CONFLICT (stripe_invoice_id) DO UPDATE SET subscription_id = COALESCE(EXCLUDED.subscription_id, "
-    "b.subscription_id), plan_id = COALESCE(EXCLUDED.plan_id, b.plan_id), metadata = b.metadata || EXCLUDED.metadata, number = COALESCE(EXCLUDED.number, "
+    "b.subscription_id), plan_id = COALESCE(EXCLUDED.plan_id, b.plan_id), metadata = b.metadata || EXCLUDED.metadata, "
+    "number = COALESCE(EXCLUDED.number, "
     "b.number), status = EXCLUDED.status, currency = EXCLUDED.currency, period_start = EXCLUDED.period_start, "
     "period_end = EXCLUDED.period_end, subtotal_minor = EXCLUDED.subtotal_minor, discount_minor = "
     "EXCLUDED.discount_minor, tax_minor = EXCLUDED.tax_minor, total_minor = EXCLUDED.total_minor, amount_due_minor = "
@@ -105,16 +109,19 @@ const db::Query kInvoice{"billing_invoice",
 // the plan in effect at its end (base fee + overage from the rollups, rounded half up once), then roll the
 // period forward, or end the subscription when it was canceled at period end. Comped ('manual') subscriptions
 // roll without an invoice; a zero total gets none either. A subscription still past due at its period end (an
-// unpaid local invoice beyond the grace period's start) ends instead of renewing: local dunning's last step. The unique (organization, period) index makes a
-// repeat a no-op.
+// unpaid local invoice beyond the grace period's start) ends instead of renewing: local dunning's last step. The unique
+// (organization, period) index makes a repeat a no-op.
 const db::Query kRenewLocal{
     "billing_renew_local",
     "WITH s AS (SELECT s.id, s.organization_id, s.plan_id, s.source, s.billing_interval, s.current_period_start, "
-    "s.current_period_end, (s.cancel_at_period_end OR s.status = 'past_due') AS ends, p.name, p.currency, p.included_units * CASE WHEN s.billing_interval = 'year' THEN 12 ELSE 1 END AS included_units, p.overage_price_minor, "
+    "s.current_period_end, (s.cancel_at_period_end OR s.status = 'past_due') AS ends, p.name, p.currency, "
+    "p.included_units * CASE WHEN s.billing_interval = 'year' THEN 12 ELSE 1 END AS included_units, "
+    "p.overage_price_minor, "
     "p.overage_block_units, p.quota_policy, CASE WHEN s.billing_interval = 'year' THEN "
     "COALESCE(p.price_annual_minor, p.price_monthly_minor * 12) ELSE p.price_monthly_minor END AS base "
     "FROM subscriptions s JOIN plans p ON p.id = s.plan_id WHERE s.source IN ('local', 'manual') "
-    "AND s.status IN " CURRENT_STATUSES " AND s.current_period_end <= now() "
+    "AND s.status IN " CURRENT_STATUSES
+    " AND s.current_period_end <= now() "
     "ORDER BY s.current_period_end LIMIT 1 FOR UPDATE OF s SKIP LOCKED), "
     "u AS (SELECT COALESCE(sum(r.cost_units), 0)::bigint AS used FROM s LEFT JOIN usage_rollups r "
     "ON r.organization_id = s.organization_id AND r.bucket = 'hour' "
@@ -180,14 +187,21 @@ const db::Query kQuotaNotices{
     "WHERE p.included_units > 0), "
     "t AS (SELECT u.*, x.tmpl FROM u, LATERAL (VALUES ('quota_warning', 80), ('quota_exceeded', 100)) AS x(tmpl, pct) "
     "WHERE u.used * 100 >= u.inc * x.pct), "
-    "o AS (SELECT t.*, COALESCE(o.billing_email, us.email) AS email, us.id AS uid FROM t JOIN organizations o "
-    "ON o.id = t.org JOIN users us ON us.id = o.owner_user_id WHERE o.status = 'active'), "
-    "mail AS (INSERT INTO email_outbox (user_id, to_email, template, payload, idempotency_key) SELECT o.uid, o.email, "
-    "o.tmpl, jsonb_build_object('used', o.used, 'limit', o.inc, 'hardCap', o.quota_policy = 'hard_cap'), "
-    "o.tmpl || ':' || o.org || ':' || (extract(epoch FROM o.ps))::bigint FROM o "
-    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id) "
-    "INSERT INTO jobs (kind, payload, idempotency_key, max_attempts) SELECT 'mail.send', "
-    "jsonb_build_object('outboxId', id::text), 'mail.send:' || id::text, 20 FROM mail"};
+    "o AS (SELECT t.*, jsonb_build_object('used', t.used, 'limit', t.inc, 'hardCap', t.quota_policy = 'hard_cap', "
+    "'periodStart', " SQL_TS("t.ps") ") AS doc FROM t JOIN organizations o ON o.id = t.org WHERE o.status = "
+    "'active') "
+    // To the members who see billing (OWNER, BILLING): in the bell, and by email per their preferences.
+    "SELECT count(*) FILTER (WHERE tg_notify(m.user_id, o.org, CASE o.tmpl WHEN 'quota_warning' THEN 'quota_80' "
+    "ELSE 'quota_100' END, o.doc, o.tmpl || ':' || o.org || ':' || (extract(epoch FROM o.ps))::bigint || ':' || "
+    "m.user_id, o.tmpl, o.doc)) AS n FROM o JOIN organization_members m ON m.organization_id = o.org AND m.role IN "
+    "('OWNER', 'BILLING')"};
+
+// A payment's outcome, to the members who see billing (OWNER, BILLING): once per invoice, attempt and member.
+const db::Query kInvoiceMembersNotify{
+    "billing_invoice_members_notify",
+    "SELECT count(*) FILTER (WHERE tg_notify(m.user_id, $1::uuid, $2, $3::jsonb, $2 || ':' || $4 || ':' || "
+    "m.user_id, $2, $3::jsonb)) AS n FROM organization_members m WHERE m.organization_id = $1::uuid AND m.role IN "
+    "('OWNER', 'BILLING')"};
 
 const db::Query kMarkPaid{
     "billing_mark_invoice_paid",
@@ -239,12 +253,29 @@ Task<Result<InvoiceApplied>> BillingRepository::apply_invoice(const StripeInvoic
   db::Params lock{inv.id};
   auto locked = co_await tx->query(kLockInvoice, std::move(lock));
   if (!locked) co_return locked.error();
-  db::Params p{inv.id,         inv.customer,           inv.subscription,      inv.number,
-               inv.status,     inv.currency,           n(inv.period_start),   n(inv.period_end),
-               n(inv.subtotal), n(inv.discount),       n(inv.tax),            n(inv.total),
-               n(inv.amount_due), n(inv.amount_paid), inv.hosted_url,        inv.pdf_url,
-               n(inv.created),  n(inv.due_date),       n(inv.paid_at),        n(inv.voided_at),
-               n(inv.attempt_count), n(overage),        base_price};
+  db::Params p{inv.id,
+               inv.customer,
+               inv.subscription,
+               inv.number,
+               inv.status,
+               inv.currency,
+               n(inv.period_start),
+               n(inv.period_end),
+               n(inv.subtotal),
+               n(inv.discount),
+               n(inv.tax),
+               n(inv.total),
+               n(inv.amount_due),
+               n(inv.amount_paid),
+               inv.hosted_url,
+               inv.pdf_url,
+               n(inv.created),
+               n(inv.due_date),
+               n(inv.paid_at),
+               n(inv.voided_at),
+               n(inv.attempt_count),
+               n(overage),
+               base_price};
   auto r = co_await tx->query(kApplyInvoice, std::move(p));
   if (!r) co_return r.error();
   InvoiceApplied out;
@@ -273,14 +304,13 @@ Task<Result<InvoiceApplied>> BillingRepository::apply_invoice(const StripeInvoic
     auto who = co_await tx->query(kInvoiceNotice, std::move(np));
     if (!who) co_return who.error();
     if (!who->empty()) {
-      mail::OutgoingMail m;
-      m.user_id = std::string(who->get(0, "uid"));
-      m.to = std::string(who->get(0, "email"));
-      m.tmpl = tmpl;
-      m.payload = {{"amountMinor", amount}, {"currency", inv.currency}, {"invoiceNumber", inv.number}};
-      m.idempotency_key = std::string(tmpl) + ":" + inv.id + ":" + std::to_string(inv.attempt_count);
-      db::Params mp = mail::enqueue_params(m);
-      auto queued = co_await tx->query(mail::kEnqueueMail, std::move(mp));
+      const nlohmann::json payload = {{"amountMinor", amount},
+                                      {"currency", inv.currency},
+                                      {"invoiceNumber", inv.number},
+                                      {"invoiceId", out.record_id}};
+      db::Params mp{out.organization_id, std::string(tmpl), payload.dump(),
+                    inv.id + ":" + std::to_string(inv.attempt_count)};
+      auto queued = co_await tx->query(kInvoiceMembersNotify, std::move(mp));
       if (!queued) co_return queued.error();
     }
   }
@@ -301,7 +331,8 @@ Task<Result<nlohmann::json>> BillingRepository::invoice_page(const std::string& 
     if (ec != std::errc() || end != us.data() + us.size() || v < 0 || id.size() != 36)
       co_return Error::of(ErrorCode::ValidationFailed, "bad cursor");
     for (char ch : id)
-      if (!std::isxdigit(static_cast<unsigned char>(ch)) && ch != '-') co_return Error::of(ErrorCode::ValidationFailed, "bad cursor");
+      if (!std::isxdigit(static_cast<unsigned char>(ch)) && ch != '-')
+        co_return Error::of(ErrorCode::ValidationFailed, "bad cursor");
     before_us = us;
     before_id = id;
   }
@@ -311,8 +342,7 @@ Task<Result<nlohmann::json>> BillingRepository::invoice_page(const std::string& 
   nlohmann::json out = {{"invoices", nlohmann::json::array()}, {"nextCursor", nullptr}};
   const int n = std::min(r->size(), limit);
   for (int i = 0; i < n; ++i) out["invoices"].push_back(nlohmann::json::parse(r->get(i, "doc")));
-  if (r->size() > limit)
-    out["nextCursor"] = std::string(r->get(n - 1, "us")) + "_" + std::string(r->get(n - 1, "id"));
+  if (r->size() > limit) out["nextCursor"] = std::string(r->get(n - 1, "us")) + "_" + std::string(r->get(n - 1, "id"));
   co_return out;
 }
 

@@ -15,10 +15,12 @@ using http::Response;
 using nlohmann::json;
 
 namespace {
-const std::vector<std::string_view> kPlanFields = {
-    "name",          "description", "type",        "currency",   "priceMonthly", "priceAnnual",
-    "includedUnits", "overagePrice", "overageBlockUnits", "quotaPolicy", "rateLimitPerMinute",
-    "maxApiKeys",    "maxMembers",  "features",    "status",     "isPublic",     "displayOrder", "trialDays"};
+const std::vector<std::string_view> kPlanFields = {"name",          "description",        "type",
+                                                   "currency",      "priceMonthly",       "priceAnnual",
+                                                   "includedUnits", "overagePrice",       "overageBlockUnits",
+                                                   "quotaPolicy",   "rateLimitPerMinute", "maxApiKeys",
+                                                   "maxMembers",    "features",           "status",
+                                                   "isPublic",      "displayOrder",       "trialDays"};
 
 void integer(const json& plan, const char* f, std::int64_t lo, std::int64_t hi, bool nullable,
              std::vector<FieldError>& errors) {
@@ -93,9 +95,10 @@ std::string meter_event_name(const std::string& plan_slug) {
 }
 
 json plan_with_defaults(const json& body) {
-  json p = {{"description", ""},     {"currency", "USD"},       {"priceAnnual", nullptr}, {"includedUnits", 0},
-            {"overagePrice", 0},     {"overageBlockUnits", 1000}, {"maxApiKeys", nullptr}, {"maxMembers", nullptr},
-            {"features", json::object()}, {"status", "active"},  {"isPublic", true},       {"displayOrder", 0},
+  json p = {{"description", ""},     {"currency", "USD"},     {"priceAnnual", nullptr},
+            {"includedUnits", 0},    {"overagePrice", 0},     {"overageBlockUnits", 1000},
+            {"maxApiKeys", nullptr}, {"maxMembers", nullptr}, {"features", json::object()},
+            {"status", "active"},    {"isPublic", true},      {"displayOrder", 0},
             {"trialDays", 0}};
   p["quotaPolicy"] = str(body, "type") == "PAY_AS_YOU_GO" ? "allow_overage" : "hard_cap";
   for (const auto& [k, v] : body.items()) p[k] = v;
@@ -115,7 +118,8 @@ void validate_plan(const json& plan, bool creating, std::vector<FieldError>& err
     errors.push_back({"description", "must be a string of at most 2000 characters"});
   one_of(plan, "type", {"SUBSCRIPTION", "PAY_AS_YOU_GO", "HYBRID"}, errors);
   static const std::regex currency("^[A-Z]{3}$");
-  if (!std::regex_match(str(plan, "currency"), currency)) errors.push_back({"currency", "must be an ISO 4217 code like USD"});
+  if (!std::regex_match(str(plan, "currency"), currency))
+    errors.push_back({"currency", "must be an ISO 4217 code like USD"});
   integer(plan, "priceMonthly", 0, 100000000, false, errors);
   integer(plan, "priceAnnual", 0, 1000000000, true, errors);
   integer(plan, "includedUnits", 0, 1000000000000, false, errors);
@@ -128,7 +132,8 @@ void validate_plan(const json& plan, bool creating, std::vector<FieldError>& err
   if (!plan.contains("features") || !plan["features"].is_object() || plan["features"].dump().size() > 4096)
     errors.push_back({"features", "must be a JSON object of at most 4 KiB"});
   one_of(plan, "status", {"active", "archived"}, errors);
-  if (!plan.contains("isPublic") || !plan["isPublic"].is_boolean()) errors.push_back({"isPublic", "must be true or false"});
+  if (!plan.contains("isPublic") || !plan["isPublic"].is_boolean())
+    errors.push_back({"isPublic", "must be true or false"});
   integer(plan, "displayOrder", -1000000, 1000000, false, errors);
   integer(plan, "trialDays", 0, 730, false, errors);
   if (str(plan, "type") == "PAY_AS_YOU_GO" && str(plan, "quotaPolicy") == "hard_cap")
@@ -139,7 +144,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
                                 bool stripe_mode) {
   router.add("GET", "/api/admin/plans", [&auth, &repo](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id, req.client_ip);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip, req.session_id);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     auto plans = co_await repo.admin_plans_json();
     if (!plans) co_return http::problem(plans.error(), req.request_id);
@@ -149,7 +154,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
 
   router.add("POST", "/api/admin/plans", [&auth, &repo, stripe_mode](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id, req.client_ip);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip, req.session_id);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     std::vector<std::string_view> allowed = kPlanFields;
     allowed.push_back("slug");
@@ -157,7 +162,8 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
     if (!body) co_return http::problem(body.error(), req.request_id);
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
     for (const auto& [k, v] : body->items())
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) bad.fields.push_back({k, "is not a plan field"});
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+        bad.fields.push_back({k, "is not a plan field"});
     for (const char* required : {"slug", "name", "type", "priceMonthly", "rateLimitPerMinute"})
       if (!body->contains(required)) bad.fields.push_back({required, "is required"});
     const json plan = plan_with_defaults(*body);
@@ -177,7 +183,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
 
   router.add("PATCH", "/api/admin/plans/{id}", [&auth, &repo, stripe_mode](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id, req.client_ip);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip, req.session_id);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     const std::string id(req.param("id"));
     const Error missing = Error::coded(ErrorCode::NotFound, "PLAN_NOT_FOUND", "No such plan.");
@@ -186,7 +192,8 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
     if (!body) co_return http::problem(body.error(), req.request_id);
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
     for (const auto& [k, v] : body->items()) {
-      if (k == "slug") bad.fields.push_back({k, "cannot change (subscriptions and Stripe metadata refer to it)"});
+      if (k == "slug")
+        bad.fields.push_back({k, "cannot change (subscriptions and Stripe metadata refer to it)"});
       else if (std::find(kPlanFields.begin(), kPlanFields.end(), k) == kPlanFields.end())
         bad.fields.push_back({k, "is not a plan field"});
     }
@@ -220,7 +227,7 @@ void register_invoice_admin_routes(http::Router& router, auth::AuthService& auth
   // invoices are paid through Stripe only (409 otherwise); audited with the required reason.
   router.add("POST", "/api/admin/invoices/{id}/mark-paid", [&auth, &repo](Request& req) -> Task<Response> {
     const std::string user_id = req.user_id;
-    auto admin = co_await auth.require_admin(user_id, req.client_ip);
+    auto admin = co_await auth.require_admin(user_id, req.client_ip, req.session_id);
     if (!admin) co_return http::problem(admin.error(), req.request_id);
     const std::string id(req.param("id"));
     const Error missing = Error::coded(ErrorCode::NotFound, "INVOICE_NOT_FOUND", "No such invoice.");
@@ -238,10 +245,10 @@ void register_invoice_admin_routes(http::Router& router, auth::AuthService& auth
       auto state = co_await repo.invoice_state(id);
       if (!state) co_return http::problem(state.error(), req.request_id);
       if (!state.value()) co_return http::problem(missing, req.request_id);
-      co_return http::problem(Error::coded(ErrorCode::Conflict, "INVOICE_NOT_PAYABLE",
-                                           "Only open or failed local invoices can be marked paid (this one is " +
-                                               *state.value() + ")."),
-                              req.request_id);
+      co_return http::problem(
+          Error::coded(ErrorCode::Conflict, "INVOICE_NOT_PAYABLE",
+                       "Only open or failed local invoices can be marked paid (this one is " + *state.value() + ")."),
+          req.request_id);
     }
     co_return no_store(Response::json(200, *r.value()));
   });
@@ -276,8 +283,10 @@ Task<Result<std::string>> PlanSyncJob::ensure_price(const PlanSync& p, const std
   params["metadata"] = {{"plan_id", p.id}, {"plan", p.slug}};
   const std::string method = "POST", path = "/v1/prices";
   std::string full_key = key + "-replacing-";  // no ?: yielding a class type in a coroutine (GCC 12)
-  if (current.empty()) full_key += "none";
-  else full_key += current;
+  if (current.empty())
+    full_key += "none";
+  else
+    full_key += current;
   auto created = co_await stripe_->call(method, path, params, full_key);
   if (!created) co_return created.error();
   const std::string id = str(*created, "id");
@@ -305,7 +314,8 @@ Task<Status> PlanSyncJob::run(const json& payload) {
   if (!loaded.value()) co_return ok_status();
   PlanSync p = *loaded.value();
   const std::string post = "POST", currency = lower(p.currency);
-  json product = {{"name", p.name}, {"active", p.status == "active"}, {"metadata", {{"plan_id", p.id}, {"plan", p.slug}}}};
+  json product = {
+      {"name", p.name}, {"active", p.status == "active"}, {"metadata", {{"plan_id", p.id}, {"plan", p.slug}}}};
   if (!p.description.empty()) product["description"] = p.description;
   if (p.product.empty()) {
     const std::string path = "/v1/products", key = "tollgate-product-" + p.id;
@@ -318,7 +328,8 @@ Task<Status> PlanSyncJob::run(const json& payload) {
     // Keyed by the job, not by the content: a retry repeats it safely, and A → B → A applies the last A again
     // (a content key would make Stripe replay the first A's answer without applying it).
     std::string job = "0";
-    if (payload.contains("jobId") && payload["jobId"].is_number_integer()) job = std::to_string(payload["jobId"].get<std::int64_t>());
+    if (payload.contains("jobId") && payload["jobId"].is_number_integer())
+      job = std::to_string(payload["jobId"].get<std::int64_t>());
     const std::string key = "tollgate-product-" + p.product + "-job-" + job;
     auto updated = co_await stripe_->call(post, path, product, key);
     if (!updated) co_return updated.error();
@@ -341,14 +352,16 @@ Task<Status> PlanSyncJob::run(const json& payload) {
     p.price_metered_id.clear();
   }
   if (p.price_monthly > 0) {
-    const json terms = {{"currency", currency}, {"unit_amount", p.price_monthly}, {"recurring", {{"interval", "month"}}}};
+    const json terms = {
+        {"currency", currency}, {"unit_amount", p.price_monthly}, {"recurring", {{"interval", "month"}}}};
     const std::string key = "tollgate-price-" + p.id + "-month-" + std::to_string(p.price_monthly) + "-" + currency;
     auto id = co_await ensure_price(p, p.price_monthly_id, terms, key);
     if (!id) co_return id.error();
     p.price_monthly_id = id.value();
   }
   if (p.price_annual.value_or(0) > 0) {
-    const json terms = {{"currency", currency}, {"unit_amount", *p.price_annual}, {"recurring", {{"interval", "year"}}}};
+    const json terms = {
+        {"currency", currency}, {"unit_amount", *p.price_annual}, {"recurring", {{"interval", "year"}}}};
     const std::string key = "tollgate-price-" + p.id + "-year-" + std::to_string(*p.price_annual) + "-" + currency;
     auto id = co_await ensure_price(p, p.price_annual_id, terms, key);
     if (!id) co_return id.error();

@@ -38,6 +38,11 @@ const db::Query kCaller{
     "LEFT JOIN organization_members m ON m.organization_id = $1::uuid AND m.user_id = u.id "
     "LEFT JOIN organizations o ON o.id = m.organization_id AND o.status <> 'deleted' WHERE u.id = $2::uuid"};
 
+const db::Query kInvitationNotice{
+    "orgs_invitation_notice",
+    "SELECT count(*) FILTER (WHERE tg_notify(u.id, $2::uuid, 'invitation_received', $3::jsonb, $4, NULL, NULL)) "
+    "AS n FROM users u WHERE lower(u.email) = lower($1) AND u.status = 'active'"};
+
 const db::Query kListMine{"orgs_list_mine",
                           "SELECT COALESCE(jsonb_agg(" ORG_JSON("o", "m.role") " ORDER BY o.personal DESC, "
                           "lower(o.name), o.id), '[]'::jsonb)::text FROM organization_members m JOIN organizations o "
@@ -379,6 +384,14 @@ Task<Result<InviteOutcome>> OrgRepository::invite(const OrgActor& a, const NewIn
   db::Params mp = mail::enqueue_params(m);
   auto queued = co_await tx->query(mail::kEnqueueMail, std::move(mp));
   if (!queued) co_return queued.error();
+  // Someone who already has an account also sees it in the bell (the invitation email itself always goes out).
+  const nlohmann::json note = {{"invitationId", *out.id},
+                               {"organization", c.organization_name},
+                               {"inviter", c.inviter_name},
+                               {"role", inv.role}};
+  db::Params np{inv.email, a.organization_id, note.dump(), "invitation:" + *out.id};
+  auto noted = co_await tx->query(kInvitationNotice, std::move(np));
+  if (!noted) co_return noted.error();
   auto committed = co_await tx->commit();
   if (!committed) co_return committed.error();
   co_return out;

@@ -1,6 +1,7 @@
 import { lazy } from 'react';
-import { Route, Routes } from 'react-router-dom';
+import { Navigate, Route, Routes } from 'react-router-dom';
 import { RequireAuth } from '@/features/auth/components/require-auth';
+import { AdminLayout, RequireAdmin } from './layouts/admin-layout';
 import { AppLayout } from './layouts/app-layout';
 import { DashboardLayout } from './layouts/dashboard-layout';
 import { LandingPage } from './routes/landing';
@@ -46,6 +47,22 @@ const AcceptInvitationRoute = lazy(() => import('./routes/accept-invitation').th
 const AdminPlansPage = lazy(() =>
   import('@/features/admin-plans/components/admin-plans-page').then((m) => ({ default: m.AdminPlansPage })),
 );
+const AdminUsersPage = lazy(() =>
+  import('@/features/admin-users/components/admin-users-page').then((m) => ({ default: m.AdminUsersPage })),
+);
+const AdminOrganizationsPage = lazy(() =>
+  import('@/features/admin-organizations/components/admin-organizations-page').then((m) => ({ default: m.AdminOrganizationsPage })),
+);
+const AdminEndpointsPage = lazy(() =>
+  import('@/features/admin-catalog/components/admin-endpoints-page').then((m) => ({ default: m.AdminEndpointsPage })),
+);
+const AdminAuditPage = lazy(() => import('@/features/admin-audit/components/admin-audit-page').then((m) => ({ default: m.AdminAuditPage })));
+const AdminServiceTokensPage = lazy(() =>
+  import('@/features/admin-service-tokens/components/admin-service-tokens-page').then((m) => ({ default: m.AdminServiceTokensPage })),
+);
+const AdminRateLimitsPage = lazy(() =>
+  import('@/features/admin-rate-limits/components/admin-rate-limits-page').then((m) => ({ default: m.AdminRateLimitsPage })),
+);
 
 export function AppRoutes() {
   return (
@@ -80,7 +97,27 @@ export function AppRoutes() {
         <Route path="organization" element={<OrganizationSettingsPage />} />
         <Route path="organization/members" element={<MembersPage />} />
         <Route path="account" element={<AccountSettingsPage />} />
-        <Route path="admin/plans" element={<AdminPlansPage />} />
+      </Route>
+      <Route
+        path="admin"
+        element={
+          <RequireAuth>
+            <AdminLayout />
+          </RequireAuth>
+        }
+      >
+        <Route element={<RequireAdmin />}>
+          <Route index element={<Navigate to="users" replace />} />
+          {/* The optional id opens a record's details over its list, so the details have their own URL. */}
+          <Route path="users/:id?" element={<AdminUsersPage />} />
+          <Route path="organizations/:id?" element={<AdminOrganizationsPage />} />
+          <Route path="plans" element={<AdminPlansPage />} />
+          <Route path="endpoints" element={<AdminEndpointsPage />} />
+          <Route path="audit" element={<AdminAuditPage />} />
+          <Route path="service-tokens" element={<AdminServiceTokensPage />} />
+          <Route path="rate-limits" element={<AdminRateLimitsPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
       </Route>
     </Routes>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { createPortal } from 'react-dom';
 
 const FOCUSABLE = [
@@ -64,9 +64,10 @@ export function Dialog({
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
 
-  // Remember the opener; give focus back on close.
+  // Remember the opener (at the first render: StrictMode's second effect run would see the dialog's own field);
+  // give focus back on close.
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
   useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const fallback = returnFocusRef;
     openDialogs.push(id);
     document.body.classList.add('has-dialog');
@@ -83,7 +84,7 @@ export function Dialog({
         target?.focus();
       }, 0);
     };
-  }, [id, returnFocusRef]);
+  }, [id, opener, returnFocusRef]);
 
   useEffect(() => {
     const panel = panelRef.current;

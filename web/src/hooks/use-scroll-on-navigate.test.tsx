@@ -1,6 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import { lazy, Suspense, useRef } from 'react';
-import { MemoryRouter, Outlet, Route, Routes } from 'react-router-dom';
+import { Link, MemoryRouter, Outlet, Route, Routes } from 'react-router-dom';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useScrollOnNavigate } from './use-scroll-on-navigate';
 
@@ -57,5 +57,36 @@ describe('useScrollOnNavigate', () => {
     const target = await screen.findByText('Too many requests');
     await vi.waitFor(() => expect(scrolled).toEqual([target]));
     expect(target).toHaveFocus();
+  });
+});
+
+describe('useScrollOnNavigate with keepFocus', () => {
+  it('moves focus to main on a navigation, but not on one whose state says keepFocus', async () => {
+    vi.spyOn(window, 'scrollTo').mockImplementation(() => undefined);
+    render(
+      <MemoryRouter initialEntries={['/a']}>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route
+              path="*"
+              element={
+                <>
+                  <Link to="/b">Plain</Link>
+                  <Link to="/c" state={{ keepFocus: true }}>
+                    Keep
+                  </Link>
+                </>
+              }
+            />
+          </Route>
+        </Routes>
+      </MemoryRouter>,
+    );
+    const keep = screen.getByRole('link', { name: 'Keep' });
+    keep.focus();
+    keep.click();
+    await vi.waitFor(() => expect(screen.getByRole('link', { name: 'Keep' })).toHaveFocus());
+    screen.getByRole('link', { name: 'Plain' }).click();
+    await vi.waitFor(() => expect(screen.getByRole('main')).toHaveFocus());
   });
 });

@@ -25,10 +25,13 @@ function reveal(el: HTMLElement) {
  * Scroll and focus management for client-side navigation:
  * - a URL with a `#fragment` scrolls to the element with that id, waiting for it to be rendered
  *   (the browser's own fragment scroll runs before a lazy route or its data exists);
- * - any other navigation moves focus to `main` (so screen readers announce the new page) and scrolls to the top.
+ * - any other navigation moves focus to `main` (so screen readers announce the new page) and scrolls to the top,
+ *   unless its state says `{ keepFocus: true }` (a filter written to the query string, a drawer opened over a list:
+ *   the page stays where it is and focus stays with the control the user is on).
  */
 export function useScrollOnNavigate(mainRef: RefObject<HTMLElement>): void {
-  const { pathname, hash, key } = useLocation();
+  const { pathname, hash, key, state } = useLocation();
+  const keepFocus = typeof state === 'object' && state !== null && (state as { keepFocus?: unknown }).keepFocus === true;
   const lastKey = useRef<string | null>(null);
 
   useEffect(() => {
@@ -37,7 +40,7 @@ export function useScrollOnNavigate(mainRef: RefObject<HTMLElement>): void {
     lastKey.current = key;
 
     if (hash.length < 2) {
-      if (navigated) {
+      if (navigated && !keepFocus) {
         mainRef.current?.focus({ preventScroll: true });
         window.scrollTo({ top: 0 });
       }
@@ -64,5 +67,7 @@ export function useScrollOnNavigate(mainRef: RefObject<HTMLElement>): void {
     }
     observer.observe(mainRef.current ?? document.body, { childList: true, subtree: true });
     return stop;
+    // `keepFocus` belongs to the location identified by `key`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pathname, hash, key, mainRef]);
 }

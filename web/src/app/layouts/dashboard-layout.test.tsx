@@ -60,4 +60,32 @@ describe('DashboardLayout', () => {
     act(() => screen.getByRole('button', { name: 'Dismiss' }).click());
     expect(screen.queryByText(`Bye, ${USER.email}.`)).toBeNull();
   });
+
+  it('links to the admin area for administrators only', async () => {
+    signInAs({ role: 'ADMIN', twoFactorEnabled: true });
+    const { unmount } = render(
+      <TestRouter url="/keys">
+        <Routes>
+          <Route element={<DashboardLayout />}>
+            <Route path="keys" element={<KeysPage />} />
+          </Route>
+        </Routes>
+      </TestRouter>,
+    );
+    expect(await screen.findByRole('link', { name: 'Admin' })).toHaveAttribute('href', '/admin');
+    unmount();
+
+    signInAs({ role: 'USER' });
+    render(
+      <TestRouter url="/keys">
+        <Routes>
+          <Route element={<DashboardLayout />}>
+            <Route path="keys" element={<KeysPage />} />
+          </Route>
+        </Routes>
+      </TestRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Keys' })).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument();
+  });
 });

@@ -17,7 +17,7 @@ const NAV: readonly NavItem[] = [
 ];
 
 /** Shown to administrators only (the pages check the role too, and the server checks it again). */
-const ADMIN_NAV: readonly NavItem[] = [...NAV, { to: '/admin/plans', label: 'Plans' }];
+const ADMIN_NAV: readonly NavItem[] = [...NAV, { to: '/admin', label: 'Admin' }];
 
 /** The signed-in area (rendered inside RequireAuth). */
 export function DashboardLayout() {

@@ -16,7 +16,7 @@ describe('PROBLEM_CODES', () => {
   it('has one entry per code, each a usable anchor and an error status', () => {
     const codes = PROBLEM_CODES.map((p) => p.code);
     expect(new Set(codes).size).toBe(codes.length);
-    expect(codes).toHaveLength(103);
+    expect(codes).toHaveLength(104);
     for (const p of PROBLEM_CODES) {
       expect(p.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
       expect(p.status).toBeGreaterThanOrEqual(400);

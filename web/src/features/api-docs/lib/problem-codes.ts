@@ -417,6 +417,13 @@ export const PROBLEM_CODES = [
     action: 'End the customer view (`POST /api/impersonation/end`) and act as yourself.',
   },
   {
+    code: 'NOTIFICATION_NOT_FOUND',
+    status: 404,
+    title: 'Not Found',
+    when: 'The notification does not exist or belongs to someone else.',
+    action: 'Reload the notification list.',
+  },
+  {
     code: 'NOT_IMPERSONATING',
     status: 404,
     title: 'Not Found',
