@@ -15,6 +15,7 @@
 #include "accounts/bootstrap.hpp"
 #include "accounts/password.hpp"
 #include "admin/admin_repository.hpp"
+#include "analytics/analytics_repository.hpp"
 #include "app/routes.hpp"
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_service.hpp"
@@ -27,6 +28,7 @@
 #include "core/config.hpp"
 #include "core/embedded.hpp"
 #include "core/log.hpp"
+#include "core/time.hpp"
 #include "db/db.hpp"
 #include "db/listener.hpp"
 #include "db/migrate.hpp"
@@ -179,6 +181,36 @@ Task<void> notification_upkeep(const Config& cfg, notifications::NotificationRep
     if (stop.load()) break;
     auto n = co_await repo.notify_expiring_keys();
     if (!n) log::warn("expiring-key notifications failed", {{"cause", n.error().cause}});
+  }
+}
+
+// Admin analytics rollups: a one-time backfill, then yesterday and today every interval (yesterday too, for late
+// usage and invoices), and today's snapshots (MRR). Every instance may run it; the upserts are idempotent.
+Task<void> analytics_upkeep(const Config& cfg, analytics::AnalyticsRepository& repo, const Clock& clock,
+                            const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  bool backfilled = false;
+  std::chrono::milliseconds wait = std::chrono::seconds(3);
+  while (!stop.load()) {
+    timer.expires_after(wait);
+    wait = cfg.billing_job_interval;
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stop.load()) break;
+    if (!backfilled) {
+      auto b = co_await repo.backfill_once();
+      if (!b) {
+        log::warn("analytics backfill failed", {{"cause", b.error().cause}});
+        continue;
+      }
+      backfilled = true;
+    }
+    const std::int64_t today_ms = clock.now_ms() / 86'400'000 * 86'400'000;
+    const std::string today = format_rfc3339_ms(today_ms).substr(0, 10);
+    const std::string yesterday = format_rfc3339_ms(today_ms - 86'400'000).substr(0, 10);
+    if (auto r = co_await repo.refresh(yesterday, today); !r)
+      log::warn("analytics refresh failed", {{"cause", r.error().cause}});
+    if (auto s = co_await repo.snapshot(); !s) log::warn("analytics snapshot failed", {{"cause", s.error().cause}});
   }
 }
 
@@ -373,6 +405,8 @@ int cmd_serve(const Config& cfg) {
   deps.admin = &admin_repo;
   notifications::NotificationRepository notification_repo(database);
   deps.notifications = &notification_repo;
+  analytics::AnalyticsRepository analytics_repo(database);
+  deps.analytics = &analytics_repo;
   std::atomic<std::uint16_t> listening_port{cfg.port};
   deps.listening_port = &listening_port;
   gateway::Catalog catalog(database);
@@ -409,6 +443,7 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], periodic_upkeep(cfg, database, stopping), asio::detached);
   asio::co_spawn(*raw[0], notification_upkeep(cfg, notification_repo, stopping), asio::detached);
+  asio::co_spawn(*raw[0], analytics_upkeep(cfg, analytics_repo, clock, stopping), asio::detached);
   asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, meter_reporter, stripe != nullptr, stopping),
                  asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);

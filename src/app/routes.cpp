@@ -1,6 +1,7 @@
 #include "app/routes.hpp"
 
 #include "admin/admin_handlers.hpp"
+#include "analytics/analytics_handlers.hpp"
 #include "auth/auth_handlers.hpp"
 #include "billing/billing_handlers.hpp"
 #include "billing/plan_admin.hpp"
@@ -29,6 +30,8 @@ void register_routes(http::Router& router, const RouteDeps& deps) {
   if (deps.gateway) gateway::register_routes(router, *deps.gateway);
   if (deps.orgs) orgs::register_routes(router, *deps.orgs);
   if (deps.notifications) notifications::register_routes(router, *deps.notifications);
+  if (deps.analytics && deps.auth && deps.clock)
+    analytics::register_routes(router, *deps.auth, *deps.analytics, *deps.clock);
   if (deps.webhooks) billing::register_routes(router, *deps.webhooks);
   if (deps.billing) billing::register_plan_routes(router, *deps.billing, deps.stripe_mode);
   if (deps.billing_service) billing::register_billing_routes(router, *deps.billing_service);

@@ -23,6 +23,9 @@ class UsageRepository;
 namespace tg::admin {
 class AdminRepository;
 }
+namespace tg::analytics {
+class AnalyticsRepository;
+}
 namespace tg::notifications {
 class NotificationRepository;
 }
@@ -57,6 +60,7 @@ struct RouteDeps {
   orgs::OrgRepository* orgs = nullptr;
   admin::AdminRepository* admin = nullptr;
   notifications::NotificationRepository* notifications = nullptr;
+  analytics::AnalyticsRepository* analytics = nullptr;
   // The port the server listens on, once known (PORT=0 picks one at start, after the routes are built).
   const std::atomic<std::uint16_t>* listening_port = nullptr;
 };

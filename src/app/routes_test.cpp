@@ -1,5 +1,6 @@
 #include "app/routes.hpp"
 #include "admin/admin_repository.hpp"
+#include "analytics/analytics_repository.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/webhook_service.hpp"
 #include "notifications/notification_repository.hpp"
@@ -58,6 +59,8 @@ TEST(Contract, RouterAndSpecAgree) {
   deps.admin = &admin_repo;
   notifications::NotificationRepository notification_repo(db);
   deps.notifications = &notification_repo;
+  analytics::AnalyticsRepository analytics_repo(db);
+  deps.analytics = &analytics_repo;
   register_routes(router, deps);
 
   std::set<std::string> routed;
