@@ -22,6 +22,8 @@ pid=""
 cleanup() {
   [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
   rm -rf "$work"
+  # BENCH_KEEP=1 keeps the seeded database (to EXPLAIN the queries); it is printed at the end.
+  if [[ -n ${BENCH_KEEP:-} ]]; then echo "kept database: ${BENCH_DATABASE_URL%/*}/$db"; return; fi
   psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT

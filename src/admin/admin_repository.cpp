@@ -236,7 +236,7 @@ const db::Query kImpStart{
     "$2::uuid, $3, now() + make_interval(secs => $4::int)) RETURNING id::text, " SQL_TS("expires_at") " AS expires_at"};
 const db::Query kImpEnd{"admin_impersonation_end",
                         "UPDATE impersonations SET ended_at = now() WHERE id = $1::uuid AND admin_user_id = $2::uuid "
-                        "AND ended_at IS NULL RETURNING user_id::text"};
+                        "AND ended_at IS NULL RETURNING user_id::text, reason"};
 const db::Query kImp{
     "admin_impersonation",
     "SELECT jsonb_build_object('impersonationId', i.id, 'admin', jsonb_build_object('id', a.id, 'email', a.email, "
@@ -654,7 +654,9 @@ Task<Result<bool>> AdminRepository::end_impersonation(const AdminActor& a, const
   const std::string user_id(r->get(0, "user_id"));
   const json meta = {{"impersonationId", impersonation_id}};
   const std::optional<std::string> no_org;
-  db::Params ap = audit_params(a, "admin.impersonation.ended", "user", user_id, no_org, meta);
+  AdminActor with_reason = a;
+  with_reason.reason = std::string(r->get(0, "reason"));  // the reason given at the start, on both rows
+  db::Params ap = audit_params(with_reason, "admin.impersonation.ended", "user", user_id, no_org, meta);
   if (auto w = co_await t.query(kAudit, std::move(ap)); !w) co_return w.error();
   if (auto c = co_await t.commit(); !c) co_return c.error();
   co_return true;

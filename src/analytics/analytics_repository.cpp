@@ -1,5 +1,6 @@
 #include "analytics/analytics_repository.hpp"
 
+#include "core/time.hpp"
 #include "db/sql_macros.hpp"
 
 namespace tg::analytics {
@@ -32,13 +33,15 @@ const db::Query kRefreshDaily{
     "organization_id, min(paid_at) AS first_paid FROM billing_records WHERE status = 'paid' AND amount_paid_minor > "
     "0 GROUP BY 1) f, r WHERE f.first_paid >= r.lo AND f.first_paid < r.hi GROUP BY 1 "
     // Churned: a paid subscription that ended (not a switch between paid plans, which keeps or replaces the row).
-    "UNION ALL SELECT (COALESCE(s.ended_at, s.canceled_at) AT TIME ZONE 'UTC')::date, 'churned', count(*) FROM "
-    "subscriptions s JOIN plans p ON p.id = s.plan_id AND p.price_monthly_minor > 0, r WHERE s.status IN "
-    "('canceled', 'incomplete_expired') AND s.source <> 'manual' AND COALESCE(s.ended_at, s.canceled_at) >= r.lo "
-    "AND COALESCE(s.ended_at, s.canceled_at) < r.hi AND NOT EXISTS (SELECT 1 FROM subscriptions n JOIN plans np ON "
-    "np.id = n.plan_id AND np.price_monthly_minor > 0 WHERE n.organization_id = s.organization_id AND n.status "
-    "IN " CURRENT_STATUSES
-    ") GROUP BY 1), "
+    // A plan switch ends the old row and starts its successor in the same statement (same now()): that successor,
+    // not whatever the organization has today, decides; so a day's churn never changes after the fact.
+    "UNION ALL SELECT (COALESCE(s.ended_at, s.canceled_at) AT TIME ZONE 'UTC')::date, 'churned', count(DISTINCT "
+    "s.organization_id) FROM subscriptions s JOIN plans p ON p.id = s.plan_id AND p.price_monthly_minor > 0, r "
+    "WHERE s.status IN ('canceled', 'incomplete_expired') AND s.source <> 'manual' AND COALESCE(s.ended_at, "
+    "s.canceled_at) >= r.lo AND COALESCE(s.ended_at, s.canceled_at) < r.hi AND NOT EXISTS (SELECT 1 FROM "
+    "subscriptions n JOIN plans np ON np.id = n.plan_id AND np.price_monthly_minor > 0 WHERE n.organization_id = "
+    "s.organization_id AND n.id <> s.id AND n.created_at >= COALESCE(s.ended_at, s.canceled_at) - interval '1 "
+    "minute' AND n.created_at <= COALESCE(s.ended_at, s.canceled_at) + interval '1 minute') GROUP BY 1), "
     "grid AS (SELECT d::date AS day, k.metric FROM generate_series($1::date, $2::date, interval '1 day') d CROSS "
     "JOIN (VALUES ('signups'), ('logins'), ('active_organizations'), ('requests'), ('errors'), ('server_errors'), "
     "('rejected'), ('rate_limited'), ('quota_rejected'), ('latency_sum_us'), ('paid_conversions'), ('churned')) "
@@ -185,7 +188,14 @@ Task<Status> AnalyticsRepository::backfill_once() {
   if (!today) co_return today.error();
   const std::string from(today->get(0, "start"));
   const std::string to(today->get(0, "today"));
-  if (auto r = co_await refresh(from, to); !r) co_return r.error();
+  // Two weeks per transaction, oldest first: each stays far below the statement timeout on a large install.
+  constexpr std::int64_t kDay = 86'400'000;
+  const std::int64_t end = parse_rfc3339_ms(to + "T00:00:00Z").value_or(0);
+  for (std::int64_t lo = parse_rfc3339_ms(from + "T00:00:00Z").value_or(end); lo <= end; lo += 14 * kDay) {
+    const std::string a = format_rfc3339_ms(lo).substr(0, 10);
+    const std::string b = format_rfc3339_ms(std::min(end, lo + 13 * kDay)).substr(0, 10);
+    if (auto r = co_await refresh(a, b); !r) co_return r.error();
+  }
   db::Params mark;
   auto m = co_await db_.query(kBackfillMark, std::move(mark));
   if (!m) co_return m.error();

@@ -200,7 +200,8 @@ Task<void> analytics_upkeep(const Config& cfg, analytics::AnalyticsRepository& r
     if (!backfilled) {
       auto b = co_await repo.backfill_once();
       if (!b) {
-        log::warn("analytics backfill failed", {{"cause", b.error().cause}});
+        log::warn("analytics backfill failed; retrying in a minute", {{"cause", b.error().cause}});
+        wait = std::min<std::chrono::milliseconds>(wait, std::chrono::minutes(1));
         continue;
       }
       backfilled = true;

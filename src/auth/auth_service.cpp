@@ -251,17 +251,7 @@ Task<Result<AuthSuccess>> AuthService::login(const std::string& email, const std
   if (auto r = co_await repo_.record_success(user->id, meta.ip); !r) co_return r.error();
   co_await repo_.audit(uid, "auth.login.succeeded", "success", meta);
   logins("succeeded").inc();
-  auto known = co_await repo_.known_device(user->id, meta.user_agent);
-  if (known && !known.value()) {
-    // In the bell, and by email unless the user turned new_sign_in mail off.
-    const nlohmann::json payload = {{"ip", meta.ip}, {"userAgent", meta.user_agent}};
-    nlohmann::json mail_payload = payload;
-    if (user->name) mail_payload["name"] = *user->name;
-    const std::string dedupe = "new_sign_in:" + crypto::random_token();
-    const std::string kind = "new_sign_in";
-    auto notified = co_await repo_.notify(user->id, kind, payload, dedupe, kind, mail_payload);
-    if (!notified) log::warn("new sign-in notification failed", {{"cause", notified.error().cause}});
-  }
+  co_await notify_new_device(*user, meta);
   co_return co_await start_session(std::move(*user), meta);
 }
 
@@ -327,12 +317,29 @@ Task<Result<AuthSuccess>> AuthService::verify_mfa_login(const std::string& mfa_t
   }
   co_await repo_.audit(uid, "auth.2fa.verified", "success", meta);
   if (auto r = co_await repo_.record_success(user_id, meta.ip); !r) co_return r.error();
+  co_await notify_new_device(*user.value(), meta);
   logins("succeeded").inc();
   auto started = co_await start_session(std::move(*user.value()), meta);
   if (!started) co_return started.error();
   const std::string family = started->session_family;
   if (auto m = co_await repo_.mark_mfa_verified(family, user_id); !m) co_return m.error();
   co_return started;
+}
+
+// A sign-in from a browser (user agent) none of the user's sessions used: in the bell, and by email unless the user
+// turned new_sign_in mail off. Checked before the new session exists. Best effort: never blocks the sign-in.
+Task<void> AuthService::notify_new_device(const UserRow& user, const SessionMeta& meta) {
+  const std::string user_id = user.id;
+  const std::string agent = meta.user_agent;
+  auto known = co_await repo_.known_device(user_id, agent);
+  if (!known || known.value()) co_return;
+  const nlohmann::json payload = {{"ip", meta.ip}, {"userAgent", meta.user_agent}};
+  nlohmann::json mail_payload = payload;
+  if (user.name) mail_payload["name"] = *user.name;
+  const std::string dedupe = "new_sign_in:" + crypto::random_token();
+  const std::string kind = "new_sign_in";
+  auto notified = co_await repo_.notify(user_id, kind, payload, dedupe, kind, mail_payload);
+  if (!notified) log::warn("new sign-in notification failed", {{"cause", notified.error().cause}});
 }
 
 Task<Status> AuthService::mark_session_mfa_verified(const std::string& session_id, const std::string& user_id) {

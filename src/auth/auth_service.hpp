@@ -107,6 +107,7 @@ class AuthService {
  private:
   enum class FactorResult { totp, recovery, invalid };
   Task<Result<AuthSuccess>> start_session(UserRow user, const SessionMeta& meta);
+  Task<void> notify_new_device(const UserRow& user, const SessionMeta& meta);
   std::string access_token(const UserRow& user, const std::string& session) const;
   Task<bool> password_ok(const std::string& hash, const std::string& password);
   Task<std::optional<std::string>> hash_password(const std::string& password);

@@ -1,8 +1,8 @@
 #pragma once
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "core/async.hpp"
 #include "core/error.hpp"
@@ -91,6 +91,10 @@ struct StoredEvent {
 };
 
 // The billing domain's SQL.
+struct AdminWho {
+  std::string admin_id, request_id, ip, user_agent, reason;
+};
+
 class BillingRepository {
  public:
   explicit BillingRepository(db::Database& db) : db_(db) {}
@@ -139,11 +143,10 @@ class BillingRepository {
   Task<Result<nlohmann::json>> admin_plans_json();
   Task<Result<std::optional<nlohmann::json>>> admin_plan_json(const std::string& plan_id);
   // Nothing when the slug is taken. `sync` queues the Stripe sync job in the same statement.
-  Task<Result<std::optional<std::string>>> create_plan(const nlohmann::json& plan, const std::string& admin_user_id,
-                                                       const std::string& request_id, bool sync);
+  // `who`: the admin, request id, client IP and user agent, and the (optional) reason, for the audit row.
+  Task<Result<std::optional<std::string>>> create_plan(const nlohmann::json& plan, const AdminWho& who, bool sync);
   Task<Result<bool>> update_plan(const std::string& plan_id, const nlohmann::json& merged,
-                                 const nlohmann::json& changed, const std::string& admin_user_id,
-                                 const std::string& request_id, bool sync);
+                                 const nlohmann::json& changed, const AdminWho& who, bool sync);
   Task<Result<std::optional<PlanSync>>> plan_for_sync(const std::string& plan_id);
   Task<Status> record_plan_sync(const PlanSync& s);
   // Queues a sync for every plan never synced (once per plan: the job key is fixed).

@@ -48,6 +48,24 @@ void one_of(const json& plan, const char* f, std::initializer_list<const char*> 
   errors.push_back({f, "must be one of " + list});
 }
 
+// An optional "reason" for the audit row, taken out of the plan fields.
+std::string take_reason(json& body, Error& bad) {
+  std::string reason;
+  auto it = body.find("reason");
+  if (it == body.end()) return reason;
+  if (it->is_string() && it->get<std::string>().size() <= 2000)
+    reason = auth::trim(it->get<std::string>());
+  else if (!it->is_null())
+    bad.fields.push_back({"reason", "must be a string of at most 2000 characters"});
+  body.erase(it);
+  return reason;
+}
+
+AdminWho who_of(const Request& req, std::string reason) {
+  const std::string* ua = req.header("user-agent");
+  return AdminWho{req.user_id, req.request_id, req.client_ip, ua ? *ua : "", std::move(reason)};
+}
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -161,6 +179,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
     auto body = http::json_object_body(req);
     if (!body) co_return http::problem(body.error(), req.request_id);
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
+    AdminWho who = who_of(req, take_reason(body.value(), bad));
     for (const auto& [k, v] : body->items())
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
         bad.fields.push_back({k, "is not a plan field"});
@@ -169,8 +188,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
     const json plan = plan_with_defaults(*body);
     if (bad.fields.empty()) validate_plan(plan, true, bad.fields);
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
-    const std::string rid = req.request_id;
-    auto id = co_await repo.create_plan(plan, user_id, rid, stripe_mode);
+    auto id = co_await repo.create_plan(plan, who, stripe_mode);
     if (!id) co_return http::problem(id.error(), req.request_id);
     if (!id.value())
       co_return http::problem(Error::coded(ErrorCode::Conflict, "PLAN_SLUG_TAKEN", "A plan with this slug exists."),
@@ -191,6 +209,7 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
     auto body = http::json_object_body(req);
     if (!body) co_return http::problem(body.error(), req.request_id);
     Error bad = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
+    AdminWho who = who_of(req, take_reason(body.value(), bad));
     for (const auto& [k, v] : body->items()) {
       if (k == "slug")
         bad.fields.push_back({k, "cannot change (subscriptions and Stripe metadata refer to it)"});
@@ -210,9 +229,8 @@ void register_plan_admin_routes(http::Router& router, auth::AuthService& auth, B
     for (const auto& [k, v] : body->items()) merged[k] = v;
     validate_plan(merged, false, bad.fields);
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
-    const std::string rid = req.request_id;
     const json changed = body.value();
-    auto ok = co_await repo.update_plan(id, merged, changed, user_id, rid, stripe_mode);
+    auto ok = co_await repo.update_plan(id, merged, changed, who, stripe_mode);
     if (!ok) co_return http::problem(ok.error(), req.request_id);
     if (!ok.value()) co_return http::problem(missing, req.request_id);
     auto updated = co_await repo.admin_plan_json(id);

@@ -4,13 +4,14 @@
 
 namespace tg::billing {
 namespace {
-#define ADMIN_PLAN_JSON(p)                                                                                           \
-  PLAN_JSON(p) " || jsonb_build_object('status', " p ".status, 'isPublic', " p ".is_public, 'displayOrder', " p   \
-               ".display_order, 'subscribers', (SELECT count(*) FROM subscriptions s WHERE s.plan_id = " p          \
-               ".id AND s.status IN " CURRENT_STATUSES "), 'stripe', jsonb_build_object('productId', " p           \
-               ".stripe_product_id, 'priceMonthlyId', " p ".stripe_price_monthly_id, 'priceAnnualId', " p          \
-               ".stripe_price_annual_id, 'priceMeteredId', " p ".stripe_price_metered_id, 'meterId', " p           \
-               ".stripe_meter_id, 'syncedAt', " SQL_TS(p ".stripe_synced_at") "))"
+#define ADMIN_PLAN_JSON(p)                                                                         \
+  PLAN_JSON(p)                                                                                     \
+  " || jsonb_build_object('status', " p ".status, 'isPublic', " p ".is_public, 'displayOrder', " p \
+  ".display_order, 'subscribers', (SELECT count(*) FROM subscriptions s WHERE s.plan_id = " p      \
+  ".id AND s.status IN " CURRENT_STATUSES "), 'stripe', jsonb_build_object('productId', " p        \
+  ".stripe_product_id, 'priceMonthlyId', " p ".stripe_price_monthly_id, 'priceAnnualId', " p       \
+  ".stripe_price_annual_id, 'priceMeteredId', " p ".stripe_price_metered_id, 'meterId', " p        \
+  ".stripe_meter_id, 'syncedAt', " SQL_TS(p ".stripe_synced_at") "))"
 
 const db::Query kAdminPlans{"billing_admin_plans",
                             "SELECT COALESCE(jsonb_agg(" ADMIN_PLAN_JSON("p") " ORDER BY p.display_order, "
@@ -21,16 +22,20 @@ const db::Query kAdminPlan{"billing_admin_plan",
 // The whole plan as one JSON document ($1): the handler validated it (merged with the stored plan for a
 // change), so one statement serves create and update. A sync job is queued in the same statement, keyed by the
 // plan's new state, so a change is synced exactly once.
-#define PLAN_COLUMNS                                                                                              \
-  "name, description, type, currency, price_monthly_minor, price_annual_minor, included_units, "                 \
-  "overage_price_minor, overage_block_units, quota_policy, rate_limit_per_minute, max_api_keys, max_members, "   \
+#define PLAN_COLUMNS                                                                                           \
+  "name, description, type, currency, price_monthly_minor, price_annual_minor, included_units, "               \
+  "overage_price_minor, overage_block_units, quota_policy, rate_limit_per_minute, max_api_keys, max_members, " \
   "features, status, is_public, display_order, trial_days"
-#define PLAN_VALUES(j)                                                                                            \
-  j "->>'name', " j "->>'description', " j "->>'type', " j "->>'currency', (" j "->>'priceMonthly')::bigint, "   \
-  "(" j "->>'priceAnnual')::bigint, (" j "->>'includedUnits')::bigint, (" j "->>'overagePrice')::bigint, "      \
-  "(" j "->>'overageBlockUnits')::bigint, " j "->>'quotaPolicy', (" j "->>'rateLimitPerMinute')::int, "         \
-  "(" j "->>'maxApiKeys')::int, (" j "->>'maxMembers')::int, " j "->'features', " j "->>'status', "              \
-  "(" j "->>'isPublic')::boolean, (" j "->>'displayOrder')::int, (" j "->>'trialDays')::int"
+#define PLAN_VALUES(j)                                                                \
+  j "->>'name', " j "->>'description', " j "->>'type', " j "->>'currency', (" j       \
+    "->>'priceMonthly')::bigint, "                                                    \
+    "(" j "->>'priceAnnual')::bigint, (" j "->>'includedUnits')::bigint, (" j         \
+    "->>'overagePrice')::bigint, "                                                    \
+    "(" j "->>'overageBlockUnits')::bigint, " j "->>'quotaPolicy', (" j               \
+    "->>'rateLimitPerMinute')::int, "                                                 \
+    "(" j "->>'maxApiKeys')::int, (" j "->>'maxMembers')::int, " j "->'features', " j \
+    "->>'status', "                                                                   \
+    "(" j "->>'isPublic')::boolean, (" j "->>'displayOrder')::int, (" j "->>'trialDays')::int"
 
 const db::Query kCreatePlan{
     "billing_create_plan",
@@ -40,8 +45,9 @@ const db::Query kCreatePlan{
     "'planId', ins.id::text), 'stripe.sync_plan:' || ins.id || ':' || (extract(epoch FROM ins.updated_at) * "
     "1000000)::bigint FROM ins WHERE $4::boolean ON CONFLICT (idempotency_key) DO NOTHING), "
     "audit AS (INSERT INTO audit_log (actor_type, actor_user_id, action, target_type, target_id, request_id, "
-    "metadata) SELECT 'admin', $2::uuid, 'admin.plan.created', 'plan', ins.id::text, $3, "
-    "jsonb_build_object('slug', $1::jsonb->>'slug') FROM ins) "
+    "metadata, ip, user_agent, reason) SELECT 'admin', $2::uuid, 'admin.plan.created', 'plan', ins.id::text, $3, "
+    "jsonb_build_object('slug', $1::jsonb->>'slug'), NULLIF($5, '')::inet, NULLIF(left($6, 1024), ''), NULLIF($7, "
+    "'') FROM ins) "
     "SELECT id::text FROM ins"};
 
 const db::Query kUpdatePlan{
@@ -52,8 +58,9 @@ const db::Query kUpdatePlan{
     "'planId', upd.id::text), 'stripe.sync_plan:' || upd.id || ':' || (extract(epoch FROM upd.updated_at) * "
     "1000000)::bigint FROM upd WHERE $5::boolean ON CONFLICT (idempotency_key) DO NOTHING), "
     "audit AS (INSERT INTO audit_log (actor_type, actor_user_id, action, target_type, target_id, request_id, "
-    "metadata) SELECT 'admin', $3::uuid, 'admin.plan.updated', 'plan', upd.id::text, $4, "
-    "jsonb_build_object('changed', $6::jsonb) FROM upd) "
+    "metadata, ip, user_agent, reason) SELECT 'admin', $3::uuid, 'admin.plan.updated', 'plan', upd.id::text, $4, "
+    "jsonb_build_object('changed', $6::jsonb), NULLIF($7, '')::inet, NULLIF(left($8, 1024), ''), NULLIF($9, '') "
+    "FROM upd) "
     "SELECT id::text FROM upd"};
 
 const db::Query kPlanForSync{
@@ -98,11 +105,10 @@ Task<Result<std::optional<nlohmann::json>>> BillingRepository::admin_plan_json(c
   co_return out;
 }
 
-Task<Result<std::optional<std::string>>> BillingRepository::create_plan(const nlohmann::json& plan,
-                                                                        const std::string& admin_user_id,
-                                                                        const std::string& request_id, bool sync) {
+Task<Result<std::optional<std::string>>> BillingRepository::create_plan(const nlohmann::json& plan, const AdminWho& who,
+                                                                        bool sync) {
   const char* s = sync ? "true" : "false";
-  db::Params p{plan.dump(), admin_user_id, request_id, std::string(s)};
+  db::Params p{plan.dump(), who.admin_id, who.request_id, std::string(s), who.ip, who.user_agent, who.reason};
   auto r = co_await db_.query(kCreatePlan, std::move(p));
   if (!r) co_return r.error();
   std::optional<std::string> id;
@@ -111,12 +117,12 @@ Task<Result<std::optional<std::string>>> BillingRepository::create_plan(const nl
 }
 
 Task<Result<bool>> BillingRepository::update_plan(const std::string& plan_id, const nlohmann::json& merged,
-                                                  const nlohmann::json& changed, const std::string& admin_user_id,
-                                                  const std::string& request_id, bool sync) {
+                                                  const nlohmann::json& changed, const AdminWho& who, bool sync) {
   const char* s = sync ? "true" : "false";
   nlohmann::json changed_keys = nlohmann::json::array();
   for (const auto& [k, v] : changed.items()) changed_keys.push_back(k);
-  db::Params p{plan_id, merged.dump(), admin_user_id, request_id, std::string(s), changed_keys.dump()};
+  db::Params p{plan_id, merged.dump(),  who.admin_id, who.request_id, std::string(s), changed_keys.dump(),
+               who.ip,  who.user_agent, who.reason};
   auto r = co_await db_.query(kUpdatePlan, std::move(p));
   if (!r) co_return r.error();
   co_return !r->empty();

@@ -7,14 +7,14 @@ namespace tg::mail {
 namespace {
 
 TEST(MailTemplates, EveryTemplateRendersTextAndHtml) {
-  const nlohmann::json p = {{"token", "tok_123"}, {"name", "Ann"},       {"newEmail", "new@example.com"},
-                            {"ip", "192.0.2.1"},  {"userAgent", "Firefox"}, {"enabled", true},
-                            {"amountMinor", 1234}, {"currency", "usd"},    {"plan", "Pro"},
-                            {"used", 800},        {"limit", 1000},         {"organization", "Acme"}};
-  for (const char* name : {"verify_email", "password_reset", "password_changed", "email_change_verify",
-                           "email_change_notice", "new_sign_in", "two_factor_changed", "account_deleted", "invitation",
-                           "payment_failed", "payment_succeeded", "subscription_changed", "quota_warning",
-                           "quota_exceeded"}) {
+  const nlohmann::json p = {{"token", "tok_123"},  {"name", "Ann"},          {"newEmail", "new@example.com"},
+                            {"ip", "192.0.2.1"},   {"userAgent", "Firefox"}, {"enabled", true},
+                            {"amountMinor", 1234}, {"currency", "usd"},      {"plan", "Pro"},
+                            {"used", 800},         {"limit", 1000},          {"organization", "Acme"}};
+  for (const char* name :
+       {"verify_email", "password_reset", "password_changed", "email_change_verify", "email_change_notice",
+        "new_sign_in", "two_factor_changed", "account_deleted", "invitation", "payment_failed", "payment_succeeded",
+        "subscription_changed", "quota_warning", "quota_exceeded", "key_expiring"}) {
     auto r = render(name, p, "https://tollgate.example");
     ASSERT_TRUE(r) << name;
     EXPECT_FALSE(r->subject.empty()) << name;
@@ -54,7 +54,7 @@ TEST(MailTemplates, MoneyInMinorUnits) {
 }
 
 TEST(Mime, HeadersCannotBeInjectedAndBodiesAreBase64) {
-  Message m{"id-1", "Tollgate <no-reply@example.com>", "to@example.com", "Hi\r\nBcc: evil@example.com", "plain ✓",
+  Message m{"id-1",       "Tollgate <no-reply@example.com>", "to@example.com", "Hi\r\nBcc: evil@example.com", "plain ✓",
             "<p>html</p>"};
   const std::string mime = build_mime(m, 0);
   EXPECT_EQ(mime.find("\r\nBcc:"), std::string::npos);

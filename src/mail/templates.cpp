@@ -128,20 +128,23 @@ Result<Rendered> render(const std::string& name, const nlohmann::json& p, const 
   if (name == "verify_email") {
     if (token.empty()) return missing(name, "token");
     parts.subject = "Verify your email address";
-    parts.paragraphs = {"Thanks for signing up for Tollgate. Confirm that this is your email address to finish "
-                        "setting up your account."};
+    parts.paragraphs = {
+        "Thanks for signing up for Tollgate. Confirm that this is your email address to finish "
+        "setting up your account."};
     parts.button_label = "Verify email address";
     parts.button_url = public_url + "/verify-email?token=" + token;
     parts.footer = "The link works once and expires in 24 hours. If you didn't create an account, ignore this email.";
   } else if (name == "password_reset") {
     if (token.empty()) return missing(name, "token");
     parts.subject = "Reset your password";
-    parts.paragraphs = {"Someone asked to reset the password of your Tollgate account. Choose a new password with "
-                        "the link below; every device signed in to your account will be signed out."};
+    parts.paragraphs = {
+        "Someone asked to reset the password of your Tollgate account. Choose a new password with "
+        "the link below; every device signed in to your account will be signed out."};
     parts.button_label = "Choose a new password";
     parts.button_url = public_url + "/reset-password?token=" + token;
-    parts.footer = "The link works once and expires in 1 hour. If you didn't ask for this, ignore this email: your "
-                   "password stays as it is.";
+    parts.footer =
+        "The link works once and expires in 1 hour. If you didn't ask for this, ignore this email: your "
+        "password stays as it is.";
   } else if (name == "password_changed") {
     parts.subject = "Your password was changed";
     parts.paragraphs = {"The password of your Tollgate account was just changed from " + device(p) +
@@ -150,8 +153,9 @@ Result<Rendered> render(const std::string& name, const nlohmann::json& p, const 
   } else if (name == "email_change_verify") {
     if (token.empty()) return missing(name, "token");
     parts.subject = "Confirm your new email address";
-    parts.paragraphs = {"Confirm that you want to use this address for your Tollgate account. Until you do, the "
-                        "account keeps its current address."};
+    parts.paragraphs = {
+        "Confirm that you want to use this address for your Tollgate account. Until you do, the "
+        "account keeps its current address."};
     parts.button_label = "Confirm new email address";
     parts.button_url = public_url + "/verify-email?token=" + token;
     parts.footer = "The link works once and expires in 24 hours. If you didn't ask for this, ignore this email.";
@@ -178,7 +182,8 @@ Result<Rendered> render(const std::string& name, const nlohmann::json& p, const 
     parts.footer = kNotYou;
   } else if (name == "account_deleted") {
     parts.subject = "Your account was deleted";
-    parts.paragraphs = {"Your Tollgate account and its API keys were deleted, as you asked. We're sorry to see you go."};
+    parts.paragraphs = {
+        "Your Tollgate account and its API keys were deleted, as you asked. We're sorry to see you go."};
   } else if (name == "invitation") {
     if (token.empty()) return missing(name, "token");
     const std::string org = str(p, "organization");
@@ -207,16 +212,25 @@ Result<Rendered> render(const std::string& name, const nlohmann::json& p, const 
     parts.paragraphs = {"Your Tollgate subscription changed to the " + plan + " plan."};
     parts.button_label = "View billing";
     parts.button_url = public_url + "/billing";
+  } else if (name == "key_expiring") {
+    const std::string key = str(p, "name");
+    const std::string when = str(p, "expiresAt");
+    parts.subject = "Your API key " + (key.empty() ? std::string("") : "\u201c" + key + "\u201d ") + "expires soon";
+    parts.paragraphs = {"The API key " + (key.empty() ? str(p, "prefix") : key + " (" + str(p, "prefix") + "\u2026)") +
+                            (str(p, "organization").empty() ? std::string("") : " of " + str(p, "organization")) +
+                            " expires on " + when.substr(0, 10) + " (UTC). Calls with it are refused from then on.",
+                        "Create a new key and switch your services to it, or rotate this one, before then."};
+    parts.button_label = "Manage API keys";
+    parts.button_url = public_url + "/keys";
   } else if (name == "quota_warning" || name == "quota_exceeded") {
     const std::int64_t used = num(p, "used"), limit = num(p, "limit");
     const bool exceeded = name == "quota_exceeded";
     parts.subject = exceeded ? "You've used your monthly API quota" : "You've used 80% of your monthly API quota";
-    parts.paragraphs = {"This month you've made " + std::to_string(used) + " of " + std::to_string(limit) +
-                        " included API calls." +
-                        (exceeded ? (p.value("hardCap", true)
-                                         ? " Further calls are refused until the quota resets or you upgrade."
-                                         : " Further calls are billed as overage at your plan's price.")
-                                  : " Upgrade your plan to avoid interruptions.")};
+    parts.paragraphs = {
+        "This month you've made " + std::to_string(used) + " of " + std::to_string(limit) + " included API calls." +
+        (exceeded ? (p.value("hardCap", true) ? " Further calls are refused until the quota resets or you upgrade."
+                                              : " Further calls are billed as overage at your plan's price.")
+                  : " Upgrade your plan to avoid interruptions.")};
     parts.button_label = "View usage";
     parts.button_url = public_url + "/usage";
   } else {

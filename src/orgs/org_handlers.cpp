@@ -70,13 +70,6 @@ Task<std::optional<Error>> resolve_organization(OrgRepository& repo, Request& re
     }
     org = auth::lower_id(*header);
   }
-  // "View as customer" is read-only: every write is refused, except ending the impersonation itself.
-  if (!req.impersonation_id.empty() && req.method != "GET" && req.method != "HEAD" &&
-      req.path != "/api/impersonation/end") {
-    co_return Error::coded(ErrorCode::Forbidden, "IMPERSONATION_READ_ONLY",
-                           "You are viewing as this customer, read-only: changes are refused. End the view to act as "
-                           "yourself.");
-  }
   const std::string user = req.user_id;
   const std::string session = req.session_id;
   const std::string imp = req.impersonation_id;
@@ -86,6 +79,13 @@ Task<std::optional<Error>> resolve_organization(OrgRepository& repo, Request& re
   if (!c->live) {
     co_return Error::coded(ErrorCode::Unauthorized, "SESSION_REVOKED",
                            "This session was signed out or revoked, or the account is suspended. Sign in again.");
+  }
+  // "View as customer" is read-only: every write is refused, except ending the impersonation itself.
+  if (!req.impersonation_id.empty() && req.method != "GET" && req.method != "HEAD" &&
+      req.path != "/api/impersonation/end") {
+    co_return Error::coded(ErrorCode::Forbidden, "IMPERSONATION_READ_ONLY",
+                           "You are viewing as this customer, read-only: changes are refused. End the view to act as "
+                           "yourself.");
   }
   if (org.empty()) co_return std::nullopt;
   if (!c->membership) {

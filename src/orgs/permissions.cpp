@@ -33,8 +33,8 @@ std::optional<Error> require(std::string_view role, Permission p) {
     case Permission::delete_org: need = "OWNER"; break;
   }
   return Error::coded(ErrorCode::Forbidden, "ORGANIZATION_ROLE_FORBIDDEN",
-                      std::string("This needs the role ") + need + " in the organization (yours: " +
-                          std::string(role.empty() ? "none" : role) + ").");
+                      std::string("This needs the role ") + need +
+                          " in the organization (yours: " + std::string(role.empty() ? "none" : role) + ").");
 }
 
 bool may_manage_role(std::string_view actor_role, std::string_view target_role) {

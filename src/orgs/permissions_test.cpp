@@ -13,16 +13,17 @@ TEST(Permissions, MatchTheWrittenMatrix) {
   using P = Permission;
   // role → the permissions it has (docs/permissions.md).
   const std::map<std::string, std::set<P>> has = {
-      {"OWNER", {P::view, P::manage_keys, P::view_billing, P::manage_billing, P::manage_settings, P::manage_members,
-                 P::transfer, P::delete_org}},
+      {"OWNER",
+       {P::view, P::manage_keys, P::view_billing, P::manage_billing, P::manage_settings, P::manage_members, P::transfer,
+        P::delete_org}},
       {"ADMIN", {P::view, P::manage_keys, P::view_billing, P::manage_settings, P::manage_members}},
       {"MEMBER", {P::view, P::manage_keys}},
       {"BILLING", {P::view, P::view_billing, P::manage_billing}},
       {"", {}},
       {"owner", {}},  // roles are exact, upper-case
   };
-  const P all[] = {P::view,           P::manage_keys,     P::view_billing, P::manage_billing,
-                   P::manage_settings, P::manage_members, P::transfer,     P::delete_org};
+  const P all[] = {P::view,           P::manage_keys, P::view_billing, P::manage_billing, P::manage_settings,
+                   P::manage_members, P::transfer,    P::delete_org};
   for (const auto& [role, perms] : has)
     for (P p : all) EXPECT_EQ(allows(role, p), perms.count(p) == 1) << role << " / " << static_cast<int>(p);
 }

@@ -3,14 +3,16 @@
  * signed-in user who is not an administrator, 403 ADMIN_2FA_REQUIRED to an administrator without two-factor
  * authentication, 401 SESSION_REVOKED to a suspended administrator — and nothing changes. ADMIN_IP_ALLOWLIST (a
  * comma list of CIDRs, matched against the client address after TRUSTED_PROXIES) refuses other addresses with
- * 403 ADMIN_IP_FORBIDDEN, even for a valid administrator.
+ * 403 ADMIN_IP_FORBIDDEN, even for a valid administrator. Two-factor must have been proved in the session itself:
+ * a session signed in before enrolment answers 403 ADMIN_2FA_REQUIRED, while the session that enabled it and a
+ * fresh password + TOTP sign-in are allowed.
  */
 import crypto from 'node:crypto';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { useServer, printLogsOnFailure } from '../harness/vitest-helpers.js';
 import type { TollgateServer } from '../harness/server.js';
 import type { FetchResult } from '../harness/http.js';
-import { api, dbQuery, loginOk, makeAdmin, registerAccount } from './auth-helpers.js';
+import { api, dbQuery, enableTwoFactor, expectRefreshWorks, loginOk, loginWith2fa, makeAdmin, registerAccount, registerAndLogin } from './auth-helpers.js';
 import { ADMIN_ENV, AD, adminSignIn, at, ok, problem, type Admin } from './admin-helpers.js';
 
 interface Route {
@@ -144,6 +146,48 @@ describe('admin access: who may call /api/admin/*', () => {
     ok(await api(server(), 'get', AD.users, { token: other.token }), 'get', AD.users, 200);
     ok(await api(server(), 'patch', at(AD.role, other.userId), { token: admin.token, body: { role: 'USER', reason: 'Left the team' } }), 'patch', AD.role, 200);
     problem(await api(server(), 'get', AD.users, { token: other.token }), 'get', AD.users, 403, 'FORBIDDEN');
+  });
+
+  it('403 ADMIN_2FA_REQUIRED: a session signed in BEFORE two-factor was enabled; 200 for the session that enabled it and for a TOTP sign-in', async () => {
+    // Two sessions: the registration's (S1) and a password sign-in (S2), both before enrolment.
+    const acct = await registerAndLogin(server(), 'access-admin-presession');
+    await makeAdmin(server(), acct.userId);
+    const s1 = acct.result.accessToken as string;
+    const s2 = acct.login.accessToken as string;
+    problem(await api(server(), 'get', AD.users, { token: s2 }), 'get', AD.users, 403, 'ADMIN_2FA_REQUIRED');
+
+    // Two-factor is enabled in S1: S1 proved the second factor, S2 did not.
+    const tf = await enableTwoFactor(server(), s1, acct.password);
+    await expectAll(server(), targets, s2, 403, 'ADMIN_2FA_REQUIRED');
+    // Refreshing S2 keeps it the same session: still refused.
+    const s2b = await expectRefreshWorks(server(), acct.login.refreshToken, 'S2 after enrolment');
+    problem(await api(server(), 'get', AD.users, { token: s2b.accessToken }), 'get', AD.users, 403, 'ADMIN_2FA_REQUIRED');
+
+    const asAdmin = (token: string): Admin => ({ token, userId: acct.userId, email: acct.email, password: acct.password, totpSecret: tf.secret });
+    await expectAllowed(server(), targets, asAdmin(s1));
+    // S1 refreshed stays verified.
+    const s1b = await expectRefreshWorks(server(), acct.result.refreshToken, 'S1 after enrolment');
+    ok(await api(server(), 'get', AD.users, { token: s1b.accessToken }), 'get', AD.users, 200);
+
+    // A fresh sign-in with password + TOTP code: allowed.
+    const fresh = await loginWith2fa(server(), acct.email, acct.password, tf.secret);
+    await expectAllowed(server(), targets, asAdmin(fresh.accessToken));
+    // …and it does not upgrade the old session S2.
+    problem(await api(server(), 'get', AD.users, { token: s2b.accessToken }), 'get', AD.users, 403, 'ADMIN_2FA_REQUIRED');
+
+    // The refused writes of the sample changed nothing.
+    const u = await dbQuery(server(), 'SELECT status, role FROM users WHERE id = $1', [targets.userId]);
+    expect(u.rows[0]).toEqual({ status: 'active', role: 'USER' });
+    const tokens = await dbQuery(server(), `SELECT count(*)::int AS n FROM service_tokens WHERE name = 'access test'`);
+    expect(tokens.rows[0].n).toBe(0);
+  });
+
+  it('an administrator with two-factor gets an MFA challenge on a password sign-in: no password-only session to use the admin API with', async () => {
+    const admin2 = await adminSignIn(server(), 'access-admin-mfa-login');
+    const r = await api(server(), 'post', '/api/auth/login', { body: { email: admin2.email, password: admin2.password } });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.mfaRequired).toBe(true);
+    expect(r.json).not.toHaveProperty('accessToken');
   });
 });
 
