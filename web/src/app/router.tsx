@@ -63,6 +63,7 @@ const AdminServiceTokensPage = lazy(() =>
 const AdminRateLimitsPage = lazy(() =>
   import('@/features/admin-rate-limits/components/admin-rate-limits-page').then((m) => ({ default: m.AdminRateLimitsPage })),
 );
+const AdminAnalyticsPage = lazy(() => import('@/features/admin-analytics/components/admin-analytics-page').then((m) => ({ default: m.AdminAnalyticsPage })));
 
 export function AppRoutes() {
   return (
@@ -116,6 +117,7 @@ export function AppRoutes() {
           <Route path="audit" element={<AdminAuditPage />} />
           <Route path="service-tokens" element={<AdminServiceTokensPage />} />
           <Route path="rate-limits" element={<AdminRateLimitsPage />} />
+          <Route path="analytics" element={<AdminAnalyticsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -209,6 +209,20 @@ export interface SessionHooks {
    * `INVALID_ORGANIZATION_ID`: the caller is not (or no longer) a member of it.
    */
   onOrganizationGone?: (id: string) => void;
+  /**
+   * "View as customer": the customer's read-only access token while an administrator views their account, sent
+   * instead of the access token on every request except those about the administrator's own session or browser
+   * (signing out, the refresh, error reports: see OWN_TOKEN_PATHS). null (or no hook): no view.
+   */
+  getImpersonationToken?: () => string | null;
+  /**
+   * A request sent with that token answered 401 (the view was ended elsewhere, its 15 minutes ran out, or the
+   * administrator's session ended): the view is over. No refresh is tried: the refresh cookie is the
+   * administrator's and cannot renew a view.
+   */
+  onImpersonationEnded?: (token: string) => void;
+  /** A write sent with that token was refused with 403 `IMPERSONATION_READ_ONLY`. The error still reaches the caller. */
+  onReadOnly?: () => void;
 }
 
 /** The request header that selects the organization a request acts for (docs/permissions.md). */
@@ -227,11 +241,21 @@ export interface SessionClient {
 interface SessionRequestConfig extends InternalAxiosRequestConfig {
   /** The access token this attempt carried (null: none). */
   _sentToken?: string | null;
+  /** That token was a view-as-customer token. */
+  _impersonated?: boolean;
   /** Set on the one retry after a refresh, so a second 401 is final. */
   _authRetried?: boolean;
 }
 
 const REFRESH_PATH = '/api/auth/refresh';
+/**
+ * Requests that keep the administrator's own token during a view as customer: signing out ends the administrator's
+ * session (the refresh cookie names it), the refresh renews it, and an error report is about the administrator's
+ * browser (and would be refused as a write with the customer's read-only token).
+ */
+const OWN_TOKEN_PATHS = new Set([REFRESH_PATH, '/api/auth/logout', '/api/client-errors']);
+/** The one write a view-as-customer token may make; its 401 means "already over", which its caller handles. */
+const IMPERSONATION_END_PATH = '/api/impersonation/end';
 
 function pathOf(url: string | undefined): string {
   if (!url) return '';
@@ -299,8 +323,10 @@ export function createSessionClient(hooks: SessionHooks, baseURL: string = env.a
   };
 
   client.interceptors.request.use((config: SessionRequestConfig) => {
-    const token = hooks.getAccessToken();
+    const impersonation = OWN_TOKEN_PATHS.has(pathOf(config.url)) ? null : (hooks.getImpersonationToken?.() ?? null);
+    const token = impersonation ?? hooks.getAccessToken();
     config._sentToken = token;
+    config._impersonated = impersonation !== null;
     if (token && pathOf(config.url) !== REFRESH_PATH) config.headers.set('Authorization', `Bearer ${token}`);
     else config.headers.delete('Authorization');
     // Read on every attempt (a retry after a refresh too), so a request always names the organization active now.
@@ -315,6 +341,10 @@ export function createSessionClient(hooks: SessionHooks, baseURL: string = env.a
     async (error: unknown) => {
       if (!(error instanceof AxiosError) || error.response?.status !== 401) throw error;
       const config = error.config as SessionRequestConfig | undefined;
+      if (config?._impersonated) {
+        if (config._sentToken && pathOf(config.url) !== IMPERSONATION_END_PATH) hooks.onImpersonationEnded?.(config._sentToken);
+        throw error;
+      }
       if (!config || config._authRetried || !refreshesOn401(config.url)) throw error;
       config._authRetried = true;
       // A request sent before another one's refresh finished: the new token is already here.
@@ -344,6 +374,18 @@ export function createSessionClient(hooks: SessionHooks, baseURL: string = env.a
     },
   );
 
+  // A view as customer is read-only: tell the app (which says so where the view is shown); the error still reaches
+  // the caller, whose own message says so too (lib/errors.ts).
+  client.interceptors.response.use(
+    (response) => response,
+    (error: unknown) => {
+      if (error instanceof AxiosError && error.response?.status === 403 && (error.config as SessionRequestConfig | undefined)?._impersonated) {
+        if (toApiError(error).code === 'IMPERSONATION_READ_ONLY') hooks.onReadOnly?.();
+      }
+      throw error;
+    },
+  );
+
   normaliseErrors(client);
   return { client, refresh };
 }
@@ -358,6 +400,9 @@ const session = createSessionClient({
   },
   getOrganizationId: () => useOrganizationStore.getState().activeId,
   onOrganizationGone: (id) => useOrganizationStore.getState().fallBack(id),
+  getImpersonationToken: () => useAuthStore.getState().impersonation?.accessToken ?? null,
+  onImpersonationEnded: (token) => useAuthStore.getState().stopImpersonation('revoked', token),
+  onReadOnly: () => useAuthStore.getState().noteReadOnlyRefusal(),
 });
 
 /** The app's client: every feature's API calls go through it. */

@@ -10,6 +10,10 @@ export function retryIn(seconds: number | undefined): string {
   return `in ${hours} hour${hours === 1 ? '' : 's'}`;
 }
 
+/** What a refused write says during a view as customer (403 IMPERSONATION_READ_ONLY). */
+export const READ_ONLY_MESSAGE =
+  'Nothing was changed: you are viewing this account as its customer, read-only. End the view to act as yourself.';
+
 /** One sentence a person can act on, for errors a form does not handle specially. */
 export function errorMessage(error: ApiError): string {
   switch (error.code) {
@@ -21,6 +25,8 @@ export function errorMessage(error: ApiError): string {
       return `Too many failed sign-ins for this account. Try again ${retryIn(error.retryAfter)}, or reset your password.`;
     case 'TOO_MANY_ATTEMPTS':
       return `Too many failed sign-ins from this network. Try again ${retryIn(error.retryAfter)}.`;
+    case 'IMPERSONATION_READ_ONLY':
+      return READ_ONLY_MESSAGE;
     default:
       break;
   }

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { useAuthStore } from './auth-store';
+import { selectCurrentUser, useAuthStore } from './auth-store';
 
 /** localStorage key prefix; the user id follows, so each person on a shared browser keeps their own choice. */
 export const ORGANIZATION_STORAGE_PREFIX = 'tollgate.activeOrganization.';
@@ -59,9 +59,17 @@ function writeStored(userId: string, id: string | null): void {
   }
 }
 
+/**
+ * During a view as customer the app starts in the customer's personal organization and remembers nothing: the
+ * choice is the administrator's to make for this view only, and their own saved choice comes back when it ends.
+ */
+function viewing(): boolean {
+  return useAuthStore.getState().impersonation !== null;
+}
+
 function initial(): Pick<OrganizationState, 'userId' | 'activeId'> {
-  const userId = useAuthStore.getState().user?.id ?? null;
-  return { userId, activeId: userId ? readStored(userId) : null };
+  const userId = selectCurrentUser(useAuthStore.getState())?.id ?? null;
+  return { userId, activeId: userId && !viewing() ? readStored(userId) : null };
 }
 
 export const useOrganizationStore = create<OrganizationState>()((set, get) => ({
@@ -70,7 +78,7 @@ export const useOrganizationStore = create<OrganizationState>()((set, get) => ({
   select: (id, notice = null) => {
     const { userId } = get();
     const activeId = id && UUID.test(id) ? id : null;
-    if (userId) writeStored(userId, activeId);
+    if (userId && !viewing()) writeStored(userId, activeId);
     set({ activeId, notice });
   },
   fallBack: (id) => {
@@ -85,12 +93,16 @@ export function activeOrganizationId(): string | null {
   return useOrganizationStore.getState().activeId;
 }
 
-// Follow the signed-in user: load their saved choice on sign-in, forget it on sign-out. An expired session keeps
-// the saved choice, so signing in again returns to the same organization (and the page the user was on).
+// Follow the user the app shows: load their saved choice on sign-in, forget it on sign-out. An expired session
+// keeps the saved choice, so signing in again returns to the same organization (and the page the user was on).
+// A view as customer starts in the customer's personal organization; when it ends, the administrator's choice
+// comes back.
 useAuthStore.subscribe((state, previous) => {
-  const next = state.user?.id ?? null;
-  const prev = previous.user?.id ?? null;
+  const next = selectCurrentUser(state)?.id ?? null;
+  const prev = selectCurrentUser(previous)?.id ?? null;
   if (next === prev) return;
-  if (prev && !next && state.reason !== 'expired') writeStored(prev, null);
-  useOrganizationStore.setState({ userId: next, activeId: next ? readStored(next) : null, notice: null });
+  const signedOut = previous.user?.id;
+  if (signedOut && !state.user && state.reason !== 'expired') writeStored(signedOut, null);
+  const restore = next !== null && state.impersonation === null;
+  useOrganizationStore.setState({ userId: next, activeId: restore ? readStored(next) : null, notice: null });
 });

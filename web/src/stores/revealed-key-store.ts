@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { useAuthStore } from './auth-store';
+import { selectCurrentUser, useAuthStore } from './auth-store';
 
 /** A key secret the dashboard just showed (after create or rotate), so the API playground can prefill it. */
 export interface RevealedKey {
@@ -26,9 +26,9 @@ export const useRevealedKeyStore = create<RevealedKeyState>()((set) => ({
   forget: () => set({ revealed: null }),
 }));
 
-// Another user (or nobody) signed in: the secret is not theirs to see.
+// Another user (or nobody) signed in, or a view as customer started or ended: the secret is not theirs to see.
 useAuthStore.subscribe((state, previous) => {
-  if (state.user?.id !== previous.user?.id && useRevealedKeyStore.getState().revealed) {
+  if (selectCurrentUser(state)?.id !== selectCurrentUser(previous)?.id && useRevealedKeyStore.getState().revealed) {
     useRevealedKeyStore.getState().forget();
   }
 });

@@ -28,5 +28,31 @@ export function signInAs(user: Partial<User> = {}) {
 }
 
 export function resetAuth(status: 'unknown' | 'anonymous' = 'anonymous') {
-  useAuthStore.setState({ status, user: null, accessToken: null, reason: null });
+  useAuthStore.setState({
+    status,
+    user: null,
+    accessToken: null,
+    reason: null,
+    impersonation: null,
+    impersonationEnded: null,
+    readOnlyRefusals: 0,
+  });
+}
+
+export const CUSTOMER: User = {
+  ...USER,
+  id: '00000000-0000-4000-8000-000000000003',
+  email: 'grace@acme.test',
+  name: 'Grace Hopper',
+};
+
+/** Signs in an administrator and starts a view as `customer` that ends in `ms`. */
+export function impersonate(customer: Partial<User> = {}, ms = 15 * 60 * 1000) {
+  signInAs({ role: 'ADMIN', twoFactorEnabled: true });
+  useAuthStore.getState().startImpersonation({
+    accessToken: 'customer-token',
+    impersonationId: '00000000-0000-4000-8000-0000000000f1',
+    user: { ...CUSTOMER, ...customer },
+    expiresAt: Date.now() + ms,
+  });
 }

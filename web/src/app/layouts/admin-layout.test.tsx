@@ -2,12 +2,17 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resetAuth, signInAs } from '@/testing/fixtures';
+import { impersonate, resetAuth, signInAs } from '@/testing/fixtures';
 import { TestRouter } from '@/testing/router';
 import { AdminLayout, RequireAdmin } from './admin-layout';
 
 vi.mock('@/features/auth/api/get-me', () => ({ getMe: vi.fn(() => new Promise(() => undefined)) }));
 vi.mock('@/features/meta/api/get-version', () => ({ getVersion: vi.fn(() => new Promise(() => undefined)) }));
+vi.mock('@/features/notifications/api/notifications', () => ({
+  listNotifications: vi.fn(() => Promise.resolve({ items: [], unread: 0, nextCursor: null })),
+  markNotificationRead: vi.fn(),
+  markAllNotificationsRead: vi.fn(),
+}));
 
 function renderAt(url: string) {
   return render(
@@ -39,6 +44,7 @@ describe('AdminLayout', () => {
       .map((a) => [a.textContent, a.getAttribute('href')]);
     expect(links).toEqual([
       ['Users', '/admin/users'],
+      ['Analytics', '/admin/analytics'],
       ['Organizations', '/admin/organizations'],
       ['Plans', '/admin/plans'],
       ['API catalog', '/admin/endpoints'],
@@ -62,5 +68,14 @@ describe('AdminLayout', () => {
     expect(screen.queryByRole('heading', { name: 'Users page' })).not.toBeInTheDocument();
     expect(screen.queryByRole('link', { name: 'Users' })).not.toBeInTheDocument();
     expect(screen.getByRole('link', { name: /Back to dashboard/ })).toHaveAttribute('href', '/dashboard');
+  });
+
+  it('keeps the admin pages closed during a view as customer (every request carries the customer\'s token)', async () => {
+    impersonate();
+    renderAt('/admin/users');
+    expect(screen.getByTestId('not-allowed')).toHaveTextContent("You are viewing a customer's account, read-only.");
+    expect(screen.queryByRole('heading', { name: 'Users page' })).not.toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'Customer view' })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Notifications' })).toBeInTheDocument();
   });
 });

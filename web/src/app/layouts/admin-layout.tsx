@@ -3,11 +3,14 @@ import { NotAllowed } from '@/components/admin-states';
 import { PageHeader } from '@/components/page-header';
 import { useFreshUser } from '@/features/auth/hooks/use-fresh-user';
 import { useSignOut } from '@/features/auth/hooks/use-sign-out';
-import { useAuthStore } from '@/stores/auth-store';
+import { NotificationBell } from '@/features/notifications/components/notification-bell';
+import { useOrganizationList } from '@/features/organizations/hooks/use-organizations';
+import { useAuthStore, useIsImpersonating } from '@/stores/auth-store';
 import { Shell, type NavItem } from './shell';
 
 const ADMIN_NAV: readonly NavItem[] = [
   { to: '/admin/users', label: 'Users' },
+  { to: '/admin/analytics', label: 'Analytics' },
   { to: '/admin/organizations', label: 'Organizations' },
   { to: '/admin/plans', label: 'Plans' },
   { to: '/admin/endpoints', label: 'API catalog' },
@@ -49,6 +52,8 @@ function AdminBanner() {
 export function AdminLayout() {
   useFreshUser();
   const isAdmin = useAuthStore((s) => s.user?.role === 'ADMIN');
+  // Already loaded by the dashboard's switcher, if at all: the bell uses it to open a notification in its organization.
+  const organizations = useOrganizationList((s) => s.organizations);
   const { signOut, pending } = useSignOut();
 
   const signOutItem = (
@@ -58,12 +63,35 @@ export function AdminLayout() {
       </button>
     </li>
   );
-  return <Shell nav={isAdmin ? ADMIN_NAV : []} navExtra={signOutItem} headerExtra={<AdminMarker />} banner={<AdminBanner />} />;
+  return (
+    <Shell
+      nav={isAdmin ? ADMIN_NAV : []}
+      navExtra={signOutItem}
+      headerExtra={<AdminMarker />}
+      headerEnd={<NotificationBell organizations={organizations} />}
+      banner={<AdminBanner />}
+    />
+  );
 }
 
-/** The admin pages' gate (the server checks the role, and two-factor authentication, again on every call). */
+/**
+ * The admin pages' gate (the server checks the role, and two-factor authentication, again on every call). During a
+ * view as customer every request carries the customer's token, so the admin pages wait until it ends.
+ */
 export function RequireAdmin() {
   const isAdmin = useAuthStore((s) => s.user?.role === 'ADMIN');
+  const impersonating = useIsImpersonating();
+  if (impersonating) {
+    return (
+      <div className="page">
+        <PageHeader title="Admin" />
+        <NotAllowed>
+          You are viewing a customer&apos;s account, read-only. End the view in the banner at the top to use the admin area
+          again.
+        </NotAllowed>
+      </div>
+    );
+  }
   if (!isAdmin) {
     return (
       <div className="page">

@@ -1,8 +1,9 @@
 import { Link } from 'react-router-dom';
 import { PageHeader } from '@/components/page-header';
 import { useDocumentTitle } from '@/hooks/use-document-title';
-import { useAuthStore } from '@/stores/auth-store';
+import { useCurrentUser } from '@/stores/auth-store';
 import { DeleteAccountSection } from './delete-account-section';
+import { EmailPreferencesSection } from './email-preferences-section';
 import { EmailSection } from './email-section';
 import { PasswordSection } from './password-section';
 import { ProfileSection } from './profile-section';
@@ -15,12 +16,13 @@ const SECTIONS = [
   { id: 'email', label: 'Email address' },
   { id: 'two-factor', label: 'Two-factor authentication' },
   { id: 'sessions', label: 'Active sessions' },
+  { id: 'notifications', label: 'Email notifications' },
   { id: 'delete-account', label: 'Delete account' },
 ] as const;
 
 export function AccountSettingsPage() {
   useDocumentTitle('Account settings');
-  const user = useAuthStore((s) => s.user);
+  const user = useCurrentUser();
   // RequireAuth renders this page only with a user.
   if (!user) return null;
 
@@ -43,6 +45,7 @@ export function AccountSettingsPage() {
           <EmailSection user={user} />
           <TwoFactorSection user={user} />
           <SessionsSection />
+          <EmailPreferencesSection />
           <DeleteAccountSection />
         </div>
       </div>

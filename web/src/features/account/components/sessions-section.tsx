@@ -7,10 +7,10 @@ import { useRequest } from '@/hooks/use-request';
 import { toApiError } from '@/lib/api-client';
 import { errorMessage } from '@/lib/errors';
 import { formatDateTime, formatRelative } from '@/lib/format';
+import { describeUserAgent } from '@/lib/user-agent';
 import { useAuthStore } from '@/stores/auth-store';
 import type { Session } from '@/types';
 import { listSessions, logoutEverywhere, revokeSession } from '../api/sessions';
-import { describeUserAgent } from '../lib/user-agent';
 import { SettingsSection } from './settings-section';
 
 function SessionRow({

@@ -1,5 +1,5 @@
 import { apiClient } from '@/lib/api-client';
-import type { AdminPlan, AdminUserDetail, AdminUserPage } from '@/types';
+import type { AdminPlan, AdminUserDetail, AdminUserPage, ImpersonationToken } from '@/types';
 import type { UserFilter } from '../lib/user-filter';
 import { USERS_PAGE_SIZE, userQuery } from '../lib/user-filter';
 
@@ -62,6 +62,16 @@ export async function resendVerification(id: string, reason: string): Promise<vo
 /** DELETE /api/admin/users/{id}: 204 (409 OWNS_ORGANIZATIONS while they own a team organization). */
 export async function deleteUser(id: string, reason: string): Promise<void> {
   await apiClient.delete(userPath(id), { data: { reason } });
+}
+
+/**
+ * POST /api/admin/impersonation ("view as customer"): 201 with a read-only access token for the customer that
+ * expires in 15 minutes. `code` is a current code of my authenticator app (400 INVALID_MFA_CODE; recovery codes are
+ * refused); 409 IMPERSONATION_NOT_ALLOWED for an administrator, USER_NOT_ACTIVE, ADMIN_SELF_ACTION.
+ */
+export async function startImpersonation(userId: string, code: string, reason: string): Promise<ImpersonationToken> {
+  const response = await apiClient.post<ImpersonationToken>('/api/admin/impersonation', { userId, code, reason });
+  return response.data;
 }
 
 /** GET /api/admin/plans: for the plan filter and each plan's quota policy. */

@@ -3,11 +3,12 @@ import userEvent from '@testing-library/user-event';
 import { Route, Routes, useLocation } from 'react-router-dom';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '@/lib/api-client';
+import { useAuthStore } from '@/stores/auth-store';
 import { adminPlan, FREE, STARTER } from '@/testing/billing-fixtures';
 import { problem, resetAuth, signInAs, USER } from '@/testing/fixtures';
 import { TestRouter } from '@/testing/router';
-import type { AdminUser, AdminUserDetail, AdminUserPage } from '@/types';
-import { deleteUser, getUser, listPlans, listUsers, suspendUser } from '../api/admin-users';
+import type { AdminUser, AdminUserDetail, AdminUserPage, ImpersonationToken } from '@/types';
+import { deleteUser, getUser, listPlans, listUsers, startImpersonation, suspendUser } from '../api/admin-users';
 import { NO_FILTER } from '../lib/user-filter';
 import { AdminUsersPage } from './admin-users-page';
 
@@ -22,6 +23,7 @@ vi.mock('../api/admin-users', () => ({
   revokeSessions: vi.fn(),
   resendVerification: vi.fn(),
   deleteUser: vi.fn(),
+  startImpersonation: vi.fn(),
 }));
 
 const ADMIN_ID = '00000000-0000-4000-8000-0000000000ad';
@@ -138,6 +140,7 @@ function renderAt(url: string) {
     <TestRouter url={url}>
       <Routes>
         <Route path="/admin/users/:id?" element={<AdminUsersPage />} />
+        <Route path="/dashboard" element={<h1>Dashboard</h1>} />
       </Routes>
       <Where />
     </TestRouter>,
@@ -328,5 +331,75 @@ describe('AdminUsersPage', () => {
     vi.mocked(getUser).mockRejectedValue(problem(404, 'USER_NOT_FOUND'));
     renderAt('/admin/users/00000000-0000-4000-8000-00000000dead');
     expect(await screen.findByText('No such user')).toBeInTheDocument();
+  });
+
+  it('views as the customer: asks for a reason and a current code, sends them, and switches to their dashboard', async () => {
+    const user = userEvent.setup();
+    const token: ImpersonationToken = {
+      accessToken: 'customer-token',
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      expiresAt: '2025-03-01T09:15:00Z',
+      impersonationId: '00000000-0000-4000-8000-0000000000f1',
+      user: { id: GRACE_ID, email: GRACE.email, name: GRACE.name },
+    };
+    vi.mocked(startImpersonation).mockRejectedValueOnce(problem(400, 'INVALID_MFA_CODE')).mockResolvedValue(token);
+    const adminToken = useAuthStore.getState().accessToken;
+    renderAt(`/admin/users/${GRACE_ID}`);
+    const drawer = await screen.findByRole('dialog', { name: 'Grace Hopper' });
+    await user.click(await within(drawer).findByRole('button', { name: 'View as customer' }));
+    const dialog = screen.getByRole('dialog', { name: 'View as Grace Hopper?' });
+    expect(dialog).toHaveTextContent('read-only');
+    const reason = within(dialog).getByLabelText(/Reason/);
+    const code = within(dialog).getByLabelText(/Authenticator code/);
+    expect(reason).toHaveFocus();
+
+    // Both are required.
+    await user.click(within(dialog).getByRole('button', { name: 'View as customer' }));
+    expect(startImpersonation).not.toHaveBeenCalled();
+    expect(reason).toHaveAccessibleDescription(expect.stringContaining('Say why'));
+    expect(code).toHaveAccessibleDescription(expect.stringContaining('6-digit code'));
+    await user.type(reason, '  Ticket #42: dashboard shows no keys ');
+    await user.click(within(dialog).getByRole('button', { name: 'View as customer' }));
+    expect(startImpersonation).not.toHaveBeenCalled();
+    expect(code).toHaveFocus();
+
+    await user.type(code, '123 456');
+    await user.click(within(dialog).getByRole('button', { name: 'View as customer' }));
+    await waitFor(() => expect(code).toHaveAccessibleDescription(expect.stringContaining("That code didn't work")));
+    expect(startImpersonation).toHaveBeenLastCalledWith(GRACE_ID, '123456', 'Ticket #42: dashboard shows no keys');
+    expect(useAuthStore.getState().impersonation).toBeNull();
+
+    await user.click(within(dialog).getByRole('button', { name: 'View as customer' }));
+    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent('/dashboard'));
+    const view = useAuthStore.getState().impersonation;
+    expect(view?.accessToken).toBe('customer-token');
+    expect(view?.user).toMatchObject({ id: GRACE_ID, email: GRACE.email, company: 'Acme', role: 'USER' });
+    expect(view!.expiresAt - Date.now()).toBeGreaterThan(890_000);
+    // Alongside the administrator's own session, not instead of it; and nowhere but memory.
+    expect(useAuthStore.getState().accessToken).toBe(adminToken);
+    expect(useAuthStore.getState().user?.id).toBe(ADMIN_ID);
+    expect(JSON.stringify({ ...window.localStorage })).not.toContain('customer-token');
+    expect(JSON.stringify({ ...window.sessionStorage })).not.toContain('customer-token');
+  });
+
+  it('offers no view as customer for administrators, suspended users or oneself', async () => {
+    vi.mocked(getUser).mockResolvedValue({ ...DETAIL, user: { ...DETAIL.user, role: 'ADMIN' } });
+    const { unmount } = renderAt(`/admin/users/${GRACE_ID}`);
+    let actions = await within(await screen.findByRole('dialog', { name: 'Grace Hopper' })).findByRole('group', { name: 'Actions' });
+    expect(within(actions).queryByRole('button', { name: 'View as customer' })).not.toBeInTheDocument();
+    expect(within(actions).getByRole('button', { name: 'Suspend' })).toBeInTheDocument();
+    unmount();
+
+    vi.mocked(getUser).mockResolvedValue({ ...DETAIL, user: { ...DETAIL.user, status: 'suspended' } });
+    const second = renderAt(`/admin/users/${GRACE_ID}`);
+    actions = await within(await screen.findByRole('dialog', { name: 'Grace Hopper' })).findByRole('group', { name: 'Actions' });
+    expect(within(actions).queryByRole('button', { name: 'View as customer' })).not.toBeInTheDocument();
+    second.unmount();
+
+    vi.mocked(getUser).mockResolvedValue({ ...DETAIL, user: { ...DETAIL.user, id: ADMIN_ID } });
+    renderAt(`/admin/users/${ADMIN_ID}`);
+    actions = await within(await screen.findByRole('dialog', { name: 'Grace Hopper' })).findByRole('group', { name: 'Actions' });
+    expect(within(actions).queryByRole('button', { name: 'View as customer' })).not.toBeInTheDocument();
   });
 });

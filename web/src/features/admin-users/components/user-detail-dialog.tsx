@@ -13,7 +13,9 @@ import { subscriptionQuota } from '@/lib/quota';
 import type { AdminPlan, AdminUserDetail } from '@/types';
 import { getUser } from '../api/admin-users';
 import { displayName, statusLabel, statusTone } from '../lib/user-labels';
+import { canViewAs } from '../lib/view-as';
 import { UserActionDialog, type ActionResult, type UserAction } from './user-action-dialog';
+import { ViewAsDialog } from './view-as-dialog';
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
@@ -242,7 +244,17 @@ function RecentAudit({ detail }: { detail: AdminUserDetail }) {
   );
 }
 
-function ActionBar({ detail, isSelf, onAction }: { detail: AdminUserDetail; isSelf: boolean; onAction: (a: UserAction) => void }) {
+function ActionBar({
+  detail,
+  isSelf,
+  onAction,
+  onViewAs,
+}: {
+  detail: AdminUserDetail;
+  isSelf: boolean;
+  onAction: (a: UserAction) => void;
+  onViewAs: () => void;
+}) {
   const { user } = detail;
   if (user.status === 'deleted') return <p className="muted">This account was deleted; nothing more can be done with it.</p>;
   const button = (action: UserAction, label: string, danger = false) => (
@@ -258,6 +270,11 @@ function ActionBar({ detail, isSelf, onAction }: { detail: AdminUserDetail; isSe
         </p>
       )}
       <div className="admin-actions" role="group" aria-label="Actions">
+        {canViewAs(user, isSelf) && (
+          <button type="button" className="btn btn--sm btn--primary" onClick={onViewAs}>
+            View as customer
+          </button>
+        )}
         {!isSelf && user.status === 'active' && button('suspend', 'Suspend', true)}
         {user.status === 'suspended' && button('reactivate', 'Reactivate')}
         {!isSelf && button('role', 'Change role')}
@@ -289,6 +306,7 @@ export function UserDetailDialog({
 }) {
   const detail = useRequest((signal) => getUser(id, signal), { key: id });
   const [action, setAction] = useState<UserAction | null>(null);
+  const [viewingAs, setViewingAs] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
   const done = (result: ActionResult) => {
@@ -325,6 +343,10 @@ export function UserDetailDialog({
             setMessage(null);
             setAction(a);
           }}
+          onViewAs={() => {
+            setMessage(null);
+            setViewingAs(true);
+          }}
         />
         <Section id="user-profile" title="Profile">
           <Profile detail={data} />
@@ -355,6 +377,7 @@ export function UserDetailDialog({
       </div>
       {body}
       {action && data && <UserActionDialog action={action} detail={data} onDone={done} onClose={() => setAction(null)} />}
+      {viewingAs && data && <ViewAsDialog detail={data} onClose={() => setViewingAs(false)} />}
     </Dialog>
   );
 }

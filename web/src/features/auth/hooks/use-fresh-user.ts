@@ -1,13 +1,14 @@
 import { useEffect } from 'react';
-import { useAuthStore } from '@/stores/auth-store';
+import { selectCurrentUser, useAuthStore } from '@/stores/auth-store';
 import { getMe } from '../api/get-me';
 
 /**
  * Keeps the signed-in user current: fetched when the dashboard opens, and again when the tab regains focus
- * while the email is unverified (the link is often opened in another tab).
+ * while the email is unverified (the link is often opened in another tab). During a view as customer the request
+ * carries the customer's token, so this fetches (and keeps current) the customer's profile.
  */
 export function useFreshUser(): void {
-  const unverified = useAuthStore((s) => s.user?.emailVerified === false);
+  const unverified = useAuthStore((s) => selectCurrentUser(s)?.emailVerified === false);
 
   useEffect(() => {
     const controller = new AbortController();

@@ -3,7 +3,7 @@ import { Avatar } from '@/components/avatar';
 import { Badge } from '@/components/badge';
 import { useDocumentTitle } from '@/hooks/use-document-title';
 import { formatDate } from '@/lib/format';
-import { useAuthStore } from '@/stores/auth-store';
+import { useCurrentUser } from '@/stores/auth-store';
 import { RecentErrorsCard, RecentKeysCard, UsageCard } from './overview-cards';
 
 const LINKS = [
@@ -19,7 +19,7 @@ const LINKS = [
 
 export function DashboardPage() {
   useDocumentTitle('Dashboard');
-  const user = useAuthStore((s) => s.user);
+  const user = useCurrentUser();
   if (!user) return null;
   const greeting = user.name?.trim() ? `Welcome, ${user.name.trim()}` : 'Welcome to Tollgate';
 

@@ -4,7 +4,7 @@ import { LoadingBlock } from '@/components/spinner';
 import { useDocumentTitle } from '@/hooks/use-document-title';
 import { toApiError, type ApiError } from '@/lib/api-client';
 import { errorMessage } from '@/lib/errors';
-import { useAuthStore } from '@/stores/auth-store';
+import { useAuthStore, useCurrentUser } from '@/stores/auth-store';
 import { useOrganizationStore } from '@/stores/organization-store';
 import { acceptInvitation } from '../api/organizations';
 import { useOrganizationList } from '../hooks/use-organizations';
@@ -75,7 +75,7 @@ export function AcceptInvitationPage({ onSignOut, signingOut = false }: { onSign
   const navigate = useNavigate();
   const token = params.get('token')?.trim() ?? '';
   const status = useAuthStore((s) => s.status);
-  const email = useAuthStore((s) => s.user?.email);
+  const email = useCurrentUser()?.email;
   const select = useOrganizationStore((s) => s.select);
   const upsert = useOrganizationList((s) => s.upsert);
   const [state, setState] = useState<State>({ kind: 'idle' });

@@ -8,7 +8,7 @@ import { useDocumentTitle } from '@/hooks/use-document-title';
 import { useRequest } from '@/hooks/use-request';
 import { isApiError, toApiError, type ApiError } from '@/lib/api-client';
 import { formatDate } from '@/lib/format';
-import { useAuthStore } from '@/stores/auth-store';
+import { useCurrentUser } from '@/stores/auth-store';
 import type { AssignableRole, Member, Organization } from '@/types';
 import { changeMemberRole, getOrganization, listMembers, removeMember } from '../api/organizations';
 import { reloadOrganizations } from '../hooks/use-organizations';
@@ -154,7 +154,7 @@ export function MembersPage() {
   useDocumentTitle('Members');
   const organization = useRequest(getOrganization);
   const members = useRequest(listMembers);
-  const me = useAuthStore((s) => s.user?.id);
+  const me = useCurrentUser()?.id;
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message>(null);
   const [removing, setRemoving] = useState<Member | null>(null);

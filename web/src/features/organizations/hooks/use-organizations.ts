@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { create } from 'zustand';
 import { toApiError, type ApiError } from '@/lib/api-client';
-import { useAuthStore } from '@/stores/auth-store';
+import { selectCurrentUser, useAuthStore, useCurrentUser } from '@/stores/auth-store';
 import { useOrganizationStore } from '@/stores/organization-store';
 import type { Organization } from '@/types';
 import { listOrganizations } from '../api/organizations';
@@ -58,9 +58,9 @@ export const useOrganizationList = create<OrganizationListState>()((set, get) =>
   },
 }));
 
-// Another user (or nobody): their list is not this one.
+// Another user (or nobody), or a view as customer started or ended: their list is not this one.
 useAuthStore.subscribe((state, previous) => {
-  if (state.user?.id !== previous.user?.id) {
+  if (selectCurrentUser(state)?.id !== selectCurrentUser(previous)?.id) {
     generation++;
     useOrganizationList.setState({ organizations: undefined, error: undefined, loading: false });
   }
@@ -72,7 +72,7 @@ export function useOrganizations() {
   const error = useOrganizationList((s) => s.error);
   const loading = useOrganizationList((s) => s.loading);
   const load = useOrganizationList((s) => s.load);
-  const userId = useAuthStore((s) => s.user?.id);
+  const userId = useCurrentUser()?.id;
   const activeId = useOrganizationStore((s) => s.activeId);
 
   useEffect(() => {
