@@ -57,13 +57,15 @@ const db::Query kRefreshRevenue{
     "AND b.paid_at < r.hi GROUP BY 1, 2 ON CONFLICT (day, metric) DO UPDATE SET value = EXCLUDED.value, updated_at "
     "= now()"};
 
+// Also marks each day's 100 busiest organizations (ties by id), in the same statement.
 const db::Query kRefreshOrgs{
     "analytics_refresh_orgs", RANGE
-    "INSERT INTO analytics_org_daily (day, organization_id, requests, errors, cost_units) SELECT (bucket_start "
-    "AT TIME ZONE 'UTC')::date, organization_id, sum(requests), sum(errors), sum(cost_units) FROM usage_rollups, r "
-    "WHERE bucket = 'day' AND bucket_start >= r.lo AND bucket_start < r.hi GROUP BY 1, 2 ON CONFLICT (day, "
-    "organization_id) DO UPDATE SET requests = EXCLUDED.requests, errors = EXCLUDED.errors, cost_units = "
-    "EXCLUDED.cost_units"};
+    "INSERT INTO analytics_org_daily (day, organization_id, requests, errors, cost_units, top) SELECT g.day, g.org, "
+    "g.requests, g.errors, g.cost, row_number() OVER (PARTITION BY g.day ORDER BY g.requests DESC, g.org) <= 100 "
+    "FROM (SELECT (bucket_start AT TIME ZONE 'UTC')::date AS day, organization_id AS org, sum(requests) AS "
+    "requests, sum(errors) AS errors, sum(cost_units) AS cost FROM usage_rollups, r WHERE bucket = 'day' AND "
+    "bucket_start >= r.lo AND bucket_start < r.hi GROUP BY 1, 2) g ON CONFLICT (day, organization_id) DO UPDATE SET "
+    "requests = EXCLUDED.requests, errors = EXCLUDED.errors, cost_units = EXCLUDED.cost_units, top = EXCLUDED.top"};
 
 const db::Query kRefreshEndpoints{
     "analytics_refresh_endpoints", RANGE
@@ -121,9 +123,13 @@ const db::Query kTopOrgs{
     "analytics_top_organizations",
     "SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.organization_id, 'name', o.name, 'requests', t.requests, "
     "'errors', t.errors, 'costUnits', t.cost_units) ORDER BY t.requests DESC, t.organization_id), '[]'::jsonb)::text "
-    "FROM (SELECT organization_id, sum(requests)::bigint AS requests, sum(errors)::bigint AS errors, "
-    "sum(cost_units)::bigint AS cost_units FROM analytics_org_daily WHERE day BETWEEN $1::date AND $2::date GROUP BY "
-    "1 ORDER BY 2 DESC LIMIT 10) t JOIN organizations o ON o.id = t.organization_id"};
+    // Candidates: the 50 organizations with the most requests on the days they were among a day's top 100; then
+    // their exact totals over the range.
+    "FROM (SELECT a.organization_id, sum(a.requests)::bigint AS requests, sum(a.errors)::bigint AS errors, "
+    "sum(a.cost_units)::bigint AS cost_units FROM (SELECT organization_id FROM analytics_org_daily WHERE top AND day "
+    "BETWEEN $1::date AND $2::date GROUP BY 1 ORDER BY sum(requests) DESC, organization_id LIMIT 50) c JOIN "
+    "analytics_org_daily a ON a.organization_id = c.organization_id AND a.day BETWEEN $1::date AND $2::date GROUP "
+    "BY 1 ORDER BY 2 DESC, 1 LIMIT 10) t JOIN organizations o ON o.id = t.organization_id"};
 const db::Query kTopEndpoints{
     "analytics_top_endpoints",
     "SELECT COALESCE(jsonb_agg(jsonb_build_object('method', t.method, 'endpoint', t.endpoint, 'requests', "
