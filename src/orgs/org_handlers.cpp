@@ -76,6 +76,8 @@ Task<std::optional<Error>> resolve_organization(OrgRepository& repo, Request& re
   const std::string imp_by = req.impersonator_id;
   auto c = co_await repo.caller(org, user, session, imp, imp_by);
   if (!c) co_return c.error();
+  // A validly signed token for a user that does not exist says nothing about any session: the generic 401.
+  if (!c->found) co_return auth::unauthorized();
   if (!c->live) {
     co_return Error::coded(ErrorCode::Unauthorized, "SESSION_REVOKED",
                            "This session was signed out or revoked, or the account is suspended. Sign in again.");

@@ -237,6 +237,7 @@ Task<Result<Caller>> OrgRepository::caller(const std::string& organization_id, c
   if (!r) co_return r.error();
   Caller out;
   if (r->empty()) co_return out;
+  out.found = true;
   out.live = r->boolean(0, "live");
   if (auto role = r->opt(0, "role"); role && r->opt(0, "personal"))
     out.membership = Membership{*role, r->boolean(0, "personal")};

@@ -17,6 +17,7 @@ struct Membership {
 // What every signed-in /api request is checked against: is the session behind the access token still live (not
 // revoked, its user active), and the caller's membership of the requested organization.
 struct Caller {
+  bool found = false;  // the token's user exists
   bool live = false;
   std::optional<Membership> membership;
 };
