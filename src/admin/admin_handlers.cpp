@@ -55,6 +55,21 @@ Task<std::optional<Response>> refuse_unless_admin(AdminDeps& d, Request& req) {
   co_return std::nullopt;
 }
 
+// The detail documents most admin actions answer with (200, or 404 when gone).
+Task<Response> user_detail(AdminDeps& d, const std::string& id, const std::string& request_id) {
+  auto user = co_await d.repo.user(id);
+  if (!user) co_return http::problem(user.error(), request_id);
+  if (!user.value()) co_return http::problem(user_missing(), request_id);
+  co_return no_store(Response::json(200, *user.value()));
+}
+
+Task<Response> organization_detail(AdminDeps& d, const std::string& id, const std::string& request_id) {
+  auto org = co_await d.repo.organization(id);
+  if (!org) co_return http::problem(org.error(), request_id);
+  if (!org.value()) co_return http::problem(org_missing(), request_id);
+  co_return no_store(Response::json(200, *org.value()));
+}
+
 AdminActor actor_of(const Request& req, std::string reason) {
   const std::string* ua = req.header("user-agent");
   return AdminActor{req.user_id, req.client_ip, ua ? *ua : "", req.request_id, std::move(reason)};
@@ -140,6 +155,20 @@ void one_of(const Request& req, const char* name, std::initializer_list<const ch
   bad.fields.push_back({name, "must be one of " + list});
 }
 
+// What the user and organization lists share: page, pageSize, q, status and plan.
+template <typename Filter>
+void parse_list(const Request& req, Filter& f, Error& bad) {
+  Paging pg;
+  parse_paging(req, pg, bad);
+  f.page = pg.page;
+  f.page_size = pg.page_size;
+  f.q = auth::trim(req.query_param("q").value_or(""));
+  if (http::utf8_length(f.q) > 200) bad.fields.push_back({"q", "must be at most 200 characters"});
+  one_of(req, "status", {"active", "suspended", "deleted"}, f.status, bad);
+  f.plan = req.query_param("plan").value_or("");
+  if (f.plan.size() > 64) bad.fields.push_back({"plan", "must be a plan slug"});
+}
+
 // "2026-11-01" (midnight UTC) or an RFC 3339 date-time with its offset, as Unix milliseconds; impossible dates
 // (2026-02-30) and times without an offset are refused rather than read in some session time zone.
 std::optional<std::int64_t> time_ms(const std::string& s) {
@@ -203,17 +232,9 @@ void register_user_routes(http::Router& router, const std::shared_ptr<AdminDeps>
     if (refused) co_return std::move(*refused);
     Error bad = invalid_query();
     UserFilter f;
-    Paging pg;
-    parse_paging(req, pg, bad);
-    f.page = pg.page;
-    f.page_size = pg.page_size;
-    f.q = auth::trim(req.query_param("q").value_or(""));
-    if (http::utf8_length(f.q) > 200) bad.fields.push_back({"q", "must be at most 200 characters"});
-    one_of(req, "status", {"active", "suspended", "deleted"}, f.status, bad);
+    parse_list(req, f, bad);
     one_of(req, "role", {"USER", "ADMIN"}, f.role, bad);
     one_of(req, "verified", {"true", "false"}, f.verified, bad);
-    f.plan = req.query_param("plan").value_or("");
-    if (f.plan.size() > 64) bad.fields.push_back({"plan", "must be a plan slug"});
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
     auto page = co_await deps->repo.users(f);
     if (!page) co_return http::problem(page.error(), req.request_id);
@@ -225,10 +246,7 @@ void register_user_routes(http::Router& router, const std::shared_ptr<AdminDeps>
     if (refused) co_return std::move(*refused);
     const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(user_missing(), req.request_id);
-    auto user = co_await deps->repo.user(id);
-    if (!user) co_return http::problem(user.error(), req.request_id);
-    if (!user.value()) co_return http::problem(user_missing(), req.request_id);
-    co_return no_store(Response::json(200, *user.value()));
+    co_return co_await user_detail(*deps, id, req.request_id);
   });
 
   // Suspend / reactivate / reset 2FA / revoke sessions share a shape: reason in, the user's detail out.
@@ -267,10 +285,7 @@ void register_user_routes(http::Router& router, const std::shared_ptr<AdminDeps>
         }
         co_return http::problem(Error::coded(ErrorCode::Conflict, code, detail), req.request_id);
       }
-      auto user = co_await deps->repo.user(id);
-      if (!user) co_return http::problem(user.error(), req.request_id);
-      if (!user.value()) co_return http::problem(user_missing(), req.request_id);
-      co_return no_store(Response::json(200, *user.value()));
+      co_return co_await user_detail(*deps, id, req.request_id);
     };
   };
   router.add("POST", "/api/admin/users/{id}/suspend", state_change(Act::suspend));
@@ -318,10 +333,7 @@ void register_user_routes(http::Router& router, const std::shared_ptr<AdminDeps>
       auto done = co_await deps->repo.set_user_role(a, id, role);
       if (!done) co_return http::problem(done.error(), req.request_id);
     }
-    auto user = co_await deps->repo.user(id);
-    if (!user) co_return http::problem(user.error(), req.request_id);
-    if (!user.value()) co_return http::problem(user_missing(), req.request_id);
-    co_return no_store(Response::json(200, *user.value()));
+    co_return co_await user_detail(*deps, id, req.request_id);
   });
 
   router.add("DELETE", "/api/admin/users/{id}", [deps](Request& req) -> Task<Response> {
@@ -386,15 +398,7 @@ void register_org_routes(http::Router& router, const std::shared_ptr<AdminDeps>&
     if (refused) co_return std::move(*refused);
     Error bad = invalid_query();
     OrgFilter f;
-    Paging pg;
-    parse_paging(req, pg, bad);
-    f.page = pg.page;
-    f.page_size = pg.page_size;
-    f.q = auth::trim(req.query_param("q").value_or(""));
-    if (http::utf8_length(f.q) > 200) bad.fields.push_back({"q", "must be at most 200 characters"});
-    one_of(req, "status", {"active", "suspended", "deleted"}, f.status, bad);
-    f.plan = req.query_param("plan").value_or("");
-    if (f.plan.size() > 64) bad.fields.push_back({"plan", "must be a plan slug"});
+    parse_list(req, f, bad);
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
     auto page = co_await deps->repo.organizations(f);
     if (!page) co_return http::problem(page.error(), req.request_id);
@@ -406,10 +410,7 @@ void register_org_routes(http::Router& router, const std::shared_ptr<AdminDeps>&
     if (refused) co_return std::move(*refused);
     const std::string id = auth::lower_id(req.param("id"));
     if (!auth::is_uuid(id)) co_return http::problem(org_missing(), req.request_id);
-    auto org = co_await deps->repo.organization(id);
-    if (!org) co_return http::problem(org.error(), req.request_id);
-    if (!org.value()) co_return http::problem(org_missing(), req.request_id);
-    co_return no_store(Response::json(200, *org.value()));
+    co_return co_await organization_detail(*deps, id, req.request_id);
   });
 
   auto status_change = [deps](bool suspend) {
@@ -475,10 +476,7 @@ void register_org_routes(http::Router& router, const std::shared_ptr<AdminDeps>&
             req.request_id);
       case AdminRepository::CompOutcome::done: break;
     }
-    auto org = co_await deps->repo.organization(id);
-    if (!org) co_return http::problem(org.error(), req.request_id);
-    if (!org.value()) co_return http::problem(org_missing(), req.request_id);
-    co_return no_store(Response::json(200, *org.value()));
+    co_return co_await organization_detail(*deps, id, req.request_id);
   });
 }
 
