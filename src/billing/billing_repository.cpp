@@ -62,6 +62,9 @@ const db::Query kSetCustomerId{
     "SELECT stripe_customer_id FROM upd UNION ALL "
     "SELECT stripe_customer_id FROM organizations WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM upd)"};
 
+const db::Query kCustomerIdOf{"billing_customer_id_of",
+                              "SELECT stripe_customer_id FROM organizations WHERE id = $1::uuid"};
+
 const db::Query kPublicPlans{"billing_public_plans",
                              "SELECT COALESCE(jsonb_agg(" PLAN_JSON("p") " ORDER BY p.display_order, p.price_monthly_minor, "
                              "p.slug), '[]'::jsonb)::text FROM plans p WHERE p.status = 'active' AND p.is_public"};
@@ -204,8 +207,14 @@ Task<Result<std::string>> BillingRepository::set_customer_id(const std::string& 
   db::Params p{organization_id, customer_id};
   auto r = co_await db_.query(kSetCustomerId, std::move(p));
   if (!r) co_return r.error();
-  if (r->empty() || r->is_null(0, 0)) co_return Error::of(ErrorCode::NotFound, "organization not found");
-  co_return std::string(r->get(0, 0));
+  if (!r->empty() && !r->is_null(0, 0)) co_return std::string(r->get(0, 0));
+  // A racing caller set it while this UPDATE waited for the row: the UPDATE then skips the row, and the statement's
+  // own snapshot (taken before that commit) still reads NULL. A new statement sees the winner's id.
+  db::Params again{organization_id};
+  auto fresh = co_await db_.query(kCustomerIdOf, std::move(again));
+  if (!fresh) co_return fresh.error();
+  if (fresh->empty() || fresh->is_null(0, 0)) co_return Error::of(ErrorCode::NotFound, "organization not found");
+  co_return std::string(fresh->get(0, 0));
 }
 
 Task<Result<bool>> BillingRepository::store_webhook_event(const WebhookEvent& e) {
