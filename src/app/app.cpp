@@ -5,6 +5,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <sys/statvfs.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <future>
@@ -28,6 +30,7 @@
 #include "core/config.hpp"
 #include "core/embedded.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/time.hpp"
 #include "db/db.hpp"
 #include "db/listener.hpp"
@@ -41,6 +44,7 @@
 #include "keys/key_repository.hpp"
 #include "mail/outbox.hpp"
 #include "notifications/notification_repository.hpp"
+#include "ops/ops_cli.hpp"
 #include "orgs/org_handlers.hpp"
 #include "ratelimit/redis_limiter.hpp"
 #include "usage/spool.hpp"
@@ -66,6 +70,18 @@ Usage:
   tollgate endpoints list | add --path P --upstream URL [--method M] [--cost N] [--rate-limit N]
                           [--timeout-ms N] [--public] [--description D] | remove ID
                           The gateway's API catalog (/gw/<path> → upstream). Changes apply within 5 s.
+  tollgate smoke --url URL [--key K] [--service-token T] [--timeout SECONDS]
+                          Read-only check of a deployed instance (health, readiness, OpenAPI, web app,
+                          security headers, problem+json; with a key: one verify of cost 0, or /gw/echo
+                          without a token). Prints a pass/fail table; exit 1 when a check fails. The key
+                          and token may come from SMOKE_API_KEY / SMOKE_SERVICE_TOKEN instead.
+  tollgate backup [--dir D] [--keep-days N]
+                          pg_dump (custom format) into BACKUP_DIR (default VAR_DIR/backups), then delete
+                          backups older than BACKUP_RETENTION_DAYS (default 30; the newest is always kept).
+  tollgate restore FILE [--force]
+                          Restore a backup into DATABASE_URL, in one transaction. Refuses a database that
+                          is not empty unless --force (which replaces its public schema, kept aside until
+                          the restore has committed).
   tollgate version        Print the version.
   tollgate --help         This text.
 
@@ -287,6 +303,40 @@ Task<void> access_log_flusher(const std::atomic<bool>& stop) {
   }
 }
 
+// Keeps this thread's Redis connection dialled (the client dials lazily), so /metrics shows a lost Redis within
+// seconds even when no request needs it, and shared counting resumes before the next request does.
+Task<void> redis_keepalive(redis::Client& client, const std::atomic<bool>& stop) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stop.load()) {
+    std::vector<std::string> ping{"PING"};
+    auto r = co_await client.command(std::move(ping));
+    (void)r;  // failures are counted by the callers that need Redis; this only re-dials
+    timer.expires_after(std::chrono::seconds(2));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// Free space of the filesystem holding VAR_DIR (the usage spool and logs): a full disk stops metering.
+void register_disk_metrics(const std::string& var_dir) {
+  metrics::registry().collector("tollgate_disk_free_bytes", "Free bytes on the filesystem holding VAR_DIR", "gauge",
+                                [var_dir](std::string& out) {
+                                  struct statvfs st {};
+                                  if (::statvfs(var_dir.c_str(), &st) != 0) return;
+                                  out += "tollgate_disk_free_bytes{path=\"var\"} " +
+                                         std::to_string(static_cast<unsigned long long>(st.f_bavail) * st.f_frsize) +
+                                         "\n";
+                                });
+  metrics::registry().collector("tollgate_disk_size_bytes", "Size of the filesystem holding VAR_DIR", "gauge",
+                                [var_dir](std::string& out) {
+                                  struct statvfs st {};
+                                  if (::statvfs(var_dir.c_str(), &st) != 0) return;
+                                  out += "tollgate_disk_size_bytes{path=\"var\"} " +
+                                         std::to_string(static_cast<unsigned long long>(st.f_blocks) * st.f_frsize) +
+                                         "\n";
+                                });
+}
+
 int cmd_serve(const Config& cfg) {
   if (cfg.database_url.empty()) {
     std::fprintf(stderr,
@@ -318,7 +368,17 @@ int cmd_serve(const Config& cfg) {
     for (auto* c : raw)
       redis_clients->add(std::make_unique<redis::Client>(c->get_executor(), ep.value(), cfg.redis_timeout));
     redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_clients);
+    metrics::registry().collector("tollgate_redis_connections", "Redis connections: configured and connected",
+                                  "gauge", [clients = redis_clients.get()](std::string& out) {
+                                    int connected = 0;
+                                    for (auto& c : clients->all()) connected += c->connected() ? 1 : 0;
+                                    out += "tollgate_redis_connections{state=\"configured\"} " +
+                                           std::to_string(clients->all().size()) + "\n";
+                                    out += "tollgate_redis_connections{state=\"connected\"} " +
+                                           std::to_string(connected) + "\n";
+                                  });
   }
+  register_disk_metrics(cfg.var_dir);
   ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock),
                                      clock);
 
@@ -448,6 +508,10 @@ int cmd_serve(const Config& cfg) {
   asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, meter_reporter, stripe != nullptr, stopping),
                  asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
+  if (redis_clients)
+    for (int i = 0; i < n; ++i)
+      asio::co_spawn(*raw[i], redis_keepalive(*redis_clients->all()[static_cast<std::size_t>(i)], stopping),
+                     asio::detached);
 
   std::vector<std::thread> threads;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -612,7 +676,10 @@ int run(int argc, char** argv, char** envp) {
     std::printf("tollgate %s\n", TOLLGATE_VERSION);
     return 0;
   }
-  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token" && cmd != "endpoints") {
+  // Smoke checks a remote instance: it needs no local configuration (nor a database).
+  if (cmd == "smoke") return ops::smoke_cli(argc, argv);
+  if (cmd != "serve" && cmd != "migrate" && cmd != "create-admin" && cmd != "service-token" && cmd != "endpoints" &&
+      cmd != "backup" && cmd != "restore") {
     std::fprintf(stderr, "tollgate: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
     return 2;
   }
@@ -622,6 +689,13 @@ int run(int argc, char** argv, char** envp) {
   if (cmd == "create-admin") return cmd_create_admin(*cfg, argc, argv);
   if (cmd == "service-token") return cmd_service_token(*cfg, argc, argv);
   if (cmd == "endpoints") return gateway::endpoints_cli(cfg->database_url, argc, argv);
+  if (cmd == "backup" || cmd == "restore") {
+    if (cfg->database_url.empty()) {
+      std::fprintf(stderr, "tollgate %s: DATABASE_URL is required\n", cmd.c_str());
+      return 2;
+    }
+    return cmd == "backup" ? ops::backup_cli(*cfg, argc, argv) : ops::restore_cli(*cfg, argc, argv);
+  }
   return cmd_serve(*cfg);
 }
 

@@ -292,6 +292,11 @@ Result<Config> load_config(const EnvMap& input) {
   }
   c.var_dir = get("VAR_DIR").value_or("var");
   c.log_dir = get("LOG_DIR").value_or(c.var_dir + "/log");
+  c.backup_dir = get("BACKUP_DIR").value_or(c.var_dir + "/backups");
+  if (auto v = get("BACKUP_RETENTION_DAYS")) {
+    if (!parse_int(*v, c.backup_retention_days) || c.backup_retention_days < 1 || c.backup_retention_days > 36500)
+      return bad("BACKUP_RETENTION_DAYS", "must be 1-36500");
+  }
   c.web_dir = get("WEB_DIR").value_or("web/dist");
   c.log_level = get("LOG_LEVEL").value_or("info");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {

@@ -54,6 +54,8 @@ struct Config {
   std::string web_dir = "web/dist";
   std::string var_dir = "var";
   std::string log_dir = "var/log";
+  std::string backup_dir = "var/backups";  // `tollgate backup`
+  int backup_retention_days = 30;
   std::string log_level = "info";
   bool test_hooks = false;
   bool access_log_probes = false;  // access-log /healthz and /readyz too (probes fire every few seconds)

@@ -402,6 +402,9 @@ void Database::register_metrics() {
         out += "tollgate_db_pool_connections{state=\"open\"} " + std::to_string(s.size) + "\n";
         out += "tollgate_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
         out += "tollgate_db_pool_connections{state=\"waiting\"} " + std::to_string(s.waiting) + "\n";
+        // The ceiling, so an alert can compare in_use with it (one pool of `size` per I/O thread).
+        const auto max = static_cast<std::int64_t>(opts_.size) * static_cast<std::int64_t>(pools_.all().size());
+        out += "tollgate_db_pool_connections{state=\"max\"} " + std::to_string(max) + "\n";
       });
 }
 

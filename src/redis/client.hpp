@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -66,7 +67,8 @@ class Client {
   Endpoint ep_;
   std::chrono::milliseconds timeout_;
   asio::ip::tcp::socket socket_;
-  State state_ = State::disconnected;
+  // Atomic only so /metrics may read it from another thread; all writes happen on this client's thread.
+  std::atomic<State> state_{State::disconnected};
   std::uint64_t generation_ = 0;
   std::chrono::steady_clock::time_point next_dial_{};
   std::deque<std::shared_ptr<Slot>> pending_;
