@@ -1,5 +1,5 @@
 # Tollgate: `make run` and `make test` work on a fresh Debian 12 machine (root or a sudo-capable user).
-.PHONY: all deps build web run dev test unit functional e2e bench fmt lint clean help
+.PHONY: all deps build web run dev test test-faults fuzz unit functional e2e bench fmt lint clean help
 
 SHELL := /bin/bash
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
@@ -7,6 +7,8 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 help:
 	@echo "make run     install what is missing, build, start embedded PostgreSQL, serve on http://localhost:3001"
 	@echo "make test    install, build, run unit + functional + web + browser tests; ends with 'N passed, N failed'"
+	@echo "make test-faults  the fault suite: kill/pause PostgreSQL, Redis, SMTP, Stripe and Tollgate under load, soak"
+	@echo "make fuzz    libFuzzer harnesses (clang) for every parser of untrusted input, 60 s each"
 	@echo "make dev     server on :3001 plus the Vite dev server on :5173 with hot reload"
 	@echo "make bench   /healthz against a bare Beast server; writes bench/RESULTS.md"
 	@echo "make fmt     clang-format the C++ sources"
@@ -33,6 +35,12 @@ dev: deps
 
 test:
 	@scripts/test.sh
+
+test-faults:
+	@scripts/test-faults.sh
+
+fuzz: deps
+	@scripts/fuzz.sh 60
 
 bench: deps
 	@source scripts/lib.sh && configure_build release

@@ -19,7 +19,9 @@
 namespace tg::app {
 
 void register_routes(http::Router& router, const RouteDeps& deps) {
-  ops::register_routes(router, ops::OpsDeps{deps.cfg, deps.db, deps.redis});
+  ops::OpsDeps ops_deps{deps.cfg, deps.db, deps.redis, nullptr};
+  if (deps.gateway) ops_deps.gateway_loaded = [catalog = &deps.gateway->catalog] { return catalog->loaded(); };
+  ops::register_routes(router, ops_deps);
   if (deps.auth) {
     auth::register_routes(router, *deps.auth);
     auth::register_account_routes(router, *deps.auth);

@@ -220,6 +220,11 @@ Task<void> Catalog::run(const std::atomic<bool>& stop) {
 Task<std::shared_ptr<const Endpoint>> Catalog::match_or_reload(std::string method, std::string path) {
   auto hit = match(method, path);
   if (hit) co_return hit;
+  // Not read yet (a fresh start): every caller reads it rather than answer 404 for a route that exists.
+  if (!loaded()) {
+    co_await reload();
+    co_return match(method, path);
+  }
   const std::int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
           .count();

@@ -38,6 +38,11 @@ Task<Response> readiness(OpsDeps d) {
     checks["migrations"] = {{"status", "unknown"}};
     ready = false;
   }
+  if (d.gateway_loaded) {
+    const bool loaded = d.gateway_loaded();
+    checks["gateway"] = {{"status", loaded ? "loaded" : "loading"}};
+    ready = ready && loaded;
+  }
   if (!d.redis) {
     checks["redis"] = {{"status", "disabled"}};
   } else {
