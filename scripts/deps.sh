@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libboost-dev libpq-dev libhiredis-dev libssl-dev libsodium-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   zlib1g-dev libcurl4-openssl-dev liboath-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15 redis-server
-  chromium wrk clang-format clang-tidy curl ca-certificates nginx
+  chromium wrk clang-format clang-tidy curl ca-certificates nginx pgbouncer
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "analytics/analytics_handlers.hpp"
 
+#include "cache/response_cache.hpp"
+
 #include "core/time.hpp"
 #include "http/problem.hpp"
 
@@ -48,10 +50,28 @@ void register_routes(http::Router& router, auth::AuthService& auth, AnalyticsRep
     if (!bad.fields.empty()) co_return http::problem(bad, req.request_id);
     const std::string from_day = day_of(from);
     const std::string to_day = day_of(to);
+    // The admin report reads the daily analytics tables; they change with every refresh and shipment ("all").
+    cache::ResponseCache::Lookup cached;
+    const std::string scope = "all";
+    const std::string cache_key = "analytics:" + from_day + ":" + to_day;
+    if (repo.cache()) {
+      cached = co_await repo.cache()->get(scope, cache_key);
+      if (cached.body) {
+        Response hit = Response::text(200, *cached.body, "application/json");
+        hit.set("Cache-Control", "no-store");
+        hit.set("X-Cache", "hit");
+        co_return hit;
+      }
+    }
     auto report = co_await repo.report(from_day, to_day);
     if (!report) co_return http::problem(report.error(), req.request_id);
     Response res = Response::json(200, report.value());
     res.set("Cache-Control", "no-store");
+    if (repo.cache()) {
+      std::string body = report->dump();
+      co_await repo.cache()->put(scope, cached.version, cache_key, body);
+      res.set("X-Cache", "miss");
+    }
     co_return res;
   });
 }

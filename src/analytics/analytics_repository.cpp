@@ -210,7 +210,7 @@ Task<Status> AnalyticsRepository::backfill_once() {
 
 Task<Result<json>> AnalyticsRepository::report(const std::string& from, const std::string& to) {
   db::Params p1{from, to};
-  auto daily = co_await db_.query(kDaily, std::move(p1));
+  auto daily = co_await read_.query(kDaily, std::move(p1));
   if (!daily) co_return daily.error();
   json days = json::array();
   json totals = json::object();
@@ -239,7 +239,7 @@ Task<Result<json>> AnalyticsRepository::report(const std::string& from, const st
       total_requests > 0 ? static_cast<double>(latency_sum) / static_cast<double>(total_requests) / 1000.0 : 0.0;
 
   db::Params p2{from, to};
-  auto snaps = co_await db_.query(kSnapshots, std::move(p2));
+  auto snaps = co_await read_.query(kSnapshots, std::move(p2));
   if (!snaps) co_return snaps.error();
   const json latest = json::parse(snaps->get(0, "latest"));
   json mrr = json::array();
@@ -256,13 +256,13 @@ Task<Result<json>> AnalyticsRepository::report(const std::string& from, const st
   const std::int64_t base = paying_at_start.value_or(paying);
 
   db::Params p3{to};
-  auto revenue = co_await db_.query(kRevenue, std::move(p3));
+  auto revenue = co_await read_.query(kRevenue, std::move(p3));
   if (!revenue) co_return revenue.error();
   db::Params p4{from, to};
-  auto orgs = co_await db_.query(kTopOrgs, std::move(p4));
+  auto orgs = co_await read_.query(kTopOrgs, std::move(p4));
   if (!orgs) co_return orgs.error();
   db::Params p5{from, to};
-  auto endpoints = co_await db_.query(kTopEndpoints, std::move(p5));
+  auto endpoints = co_await read_.query(kTopEndpoints, std::move(p5));
   if (!endpoints) co_return endpoints.error();
 
   json out = {{"from", from},

@@ -26,9 +26,11 @@
 #include "billing/meter_reporter.hpp"
 #include "billing/plan_admin.hpp"
 #include "billing/webhook_service.hpp"
+#include "cache/response_cache.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/embedded.hpp"
+#include "core/http_fetch.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/time.hpp"
@@ -116,6 +118,7 @@ db::PoolOptions pool_options(const Config& cfg, int workers) {
   o.size = std::max(1, (cfg.db_pool_size + workers - 1) / workers);
   o.connect_timeout = cfg.db_connect_timeout;
   o.statement_timeout = cfg.db_statement_timeout;
+  o.transaction_pooling = cfg.db_transaction_pooling;
   return o;
 }
 
@@ -203,7 +206,7 @@ Task<void> notification_upkeep(const Config& cfg, notifications::NotificationRep
 // Admin analytics rollups: a one-time backfill, then yesterday and today every interval (yesterday too, for late
 // usage and invoices), and today's snapshots (MRR). Every instance may run it; the upserts are idempotent.
 Task<void> analytics_upkeep(const Config& cfg, analytics::AnalyticsRepository& repo, const Clock& clock,
-                            const std::atomic<bool>& stop) {
+                            cache::ResponseCache& cache, const std::atomic<bool>& stop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   bool backfilled = false;
   std::chrono::milliseconds wait = std::chrono::seconds(3);
@@ -228,6 +231,8 @@ Task<void> analytics_upkeep(const Config& cfg, analytics::AnalyticsRepository& r
     if (auto r = co_await repo.refresh(yesterday, today); !r)
       log::warn("analytics refresh failed", {{"cause", r.error().cause}});
     if (auto s = co_await repo.snapshot(); !s) log::warn("analytics snapshot failed", {{"cause", s.error().cause}});
+    std::vector<std::string> none;
+    co_await cache.bump(std::move(none));  // cached admin reports predate this refresh
   }
 }
 
@@ -270,7 +275,8 @@ Task<void> billing_upkeep(const Config& cfg, billing::BillingRepository& repo, b
 
 // Migrations (when enabled) and schema upkeep; retried until the database is reachable, so the server starts
 // and reports not-ready instead of crashing when PostgreSQL comes up later than Tollgate.
-Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue& queue, const std::atomic<bool>& stop) {
+Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue& queue,
+                         std::function<void()> after_migrations, const std::atomic<bool>& stop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stop.load()) {
     bool ok = true;
@@ -282,6 +288,8 @@ Task<void> startup_tasks(const Config& cfg, db::Database& database, jobs::Queue&
       }
     }
     if (ok) {
+      // Readers of the schema start now: a catalog read between two migrations would be complete-looking but empty.
+      after_migrations();
       co_await usage_upkeep(cfg, database);
       break;
     }
@@ -355,6 +363,15 @@ int cmd_serve(const Config& cfg) {
   db::Database database(pool_options(cfg, n));
   for (auto* c : raw) database.add_worker(c->get_executor());
   database.register_metrics();
+  // DATABASE_READ_URL: analytics reads go to a replica; everything else (and every write) to the primary.
+  std::unique_ptr<db::Database> read_database;
+  if (!cfg.database_read_url.empty()) {
+    auto ro = pool_options(cfg, n);
+    ro.conninfo = cfg.database_read_url;
+    read_database = std::make_unique<db::Database>(ro);
+    for (auto* c : raw) read_database->add_worker(c->get_executor());
+  }
+  db::Database& analytics_db = read_database ? *read_database : database;
 
   std::unique_ptr<PerWorker<redis::Client>> redis_clients;
   std::unique_ptr<ratelimit::RedisLimiter> redis_limiter;
@@ -445,15 +462,26 @@ int cmd_serve(const Config& cfg) {
   verify::VerifySettings verify_settings;
   verify_settings.key_window = cfg.key_rate_window;
   verify::VerifyService verify_service(database, limiter, spool, clock, verify_settings, redis_clients.get());
-  usage::Shipper shipper(spool, database, [&verify_service](const std::map<std::string, std::int64_t>& by_org) {
-    for (const auto& [org, cost] : by_org) verify_service.quota().shipped(org, cost);
-  });
+  const auto cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(cfg.response_cache_ttl);
+  cache::ResponseCache response_cache(redis_clients.get(), cache_ttl);
+  usage::Shipper shipper(spool, database,
+                         [&verify_service, &response_cache, &raw](const std::map<std::string, std::int64_t>& by_org) {
+                           std::vector<std::string> orgs;
+                           for (const auto& [org, cost] : by_org) {
+                             verify_service.quota().shipped(org, cost);
+                             orgs.push_back(org);
+                           }
+                           // New rollups: cached summaries of these organizations (and admin reports) are stale.
+                           if (response_cache.enabled())
+                             asio::co_spawn(*raw[0], response_cache.bump(std::move(orgs)), asio::detached);
+                         });
   db::Listener key_listener(
-      cfg.database_url, "tollgate_keys",
+      cfg.database_listen_url, "tollgate_keys",
       [&verify_service](const std::string& payload) { verify_service.invalidate(payload); }, cpu_pool);
   keys::KeyRepository key_repo(database);
   orgs::OrgRepository org_repo(database);
-  usage::UsageRepository usage_repo(database);
+  usage::UsageRepository usage_repo(database, analytics_db);
+  if (response_cache.enabled()) usage_repo.set_cache(&response_cache);
 
   http::Router router;
   RouteDeps deps{cfg, database, redis_clients.get(), &auth_service};
@@ -466,7 +494,8 @@ int cmd_serve(const Config& cfg) {
   deps.admin = &admin_repo;
   notifications::NotificationRepository notification_repo(database);
   deps.notifications = &notification_repo;
-  analytics::AnalyticsRepository analytics_repo(database);
+  analytics::AnalyticsRepository analytics_repo(database, analytics_db);
+  if (response_cache.enabled()) analytics_repo.set_cache(&response_cache);
   deps.analytics = &analytics_repo;
   std::atomic<std::uint16_t> listening_port{cfg.port};
   deps.listening_port = &listening_port;
@@ -498,13 +527,13 @@ int cmd_serve(const Config& cfg) {
 
   std::atomic<bool> stopping{false};
   queue.handle("noop", [](const nlohmann::json&) -> Task<Status> { co_return ok_status(); });
-  asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, stopping), asio::detached);
+  std::function<void()> after_migrations = [&] { asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached); };
+  asio::co_spawn(*raw[0], startup_tasks(cfg, database, queue, after_migrations, stopping), asio::detached);
   asio::co_spawn(*raw[0], shipper.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], key_listener.run(stopping), asio::detached);
-  asio::co_spawn(*raw[0], catalog.run(stopping), asio::detached);
   asio::co_spawn(*raw[0], periodic_upkeep(cfg, database, stopping), asio::detached);
   asio::co_spawn(*raw[0], notification_upkeep(cfg, notification_repo, stopping), asio::detached);
-  asio::co_spawn(*raw[0], analytics_upkeep(cfg, analytics_repo, clock, stopping), asio::detached);
+  asio::co_spawn(*raw[0], analytics_upkeep(cfg, analytics_repo, clock, response_cache, stopping), asio::detached);
   asio::co_spawn(*raw[0], billing_upkeep(cfg, billing_repo, meter_reporter, stripe != nullptr, stopping),
                  asio::detached);
   for (auto* c : raw) asio::co_spawn(*c, access_log_flusher(stopping), asio::detached);
@@ -541,10 +570,17 @@ int cmd_serve(const Config& cfg) {
   main_ctx.run();
   log::info("shutting down", {{"signal", received}, {"inFlight", server.in_flight()}});
   stopping.store(true);
-  server.set_draining();
-  server.stop_accepting();
+  // In-flight requests finish; a request already sent on a kept-alive connection is still served.
+  server.drain(std::chrono::milliseconds(300));
   auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
-  while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((server.in_flight() > 0 || server.open_connections() > 0) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Calls to Stripe, SendGrid or SMTP still blocked on a silent peer fail now (within about a second), so their
+  // jobs record a retry instead of holding the exit for the peer's full timeout.
+  abort_outbound_calls();
+  const auto jobs_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (queue.running() > 0 && std::chrono::steady_clock::now() < jobs_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   int left = server.in_flight();

@@ -1,5 +1,7 @@
 #include "billing/webhook_service.hpp"
 
+#include "http/body.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "billing/webhook_signature.hpp"
@@ -36,8 +38,9 @@ Task<Result<WebhookReceipt>> WebhookService::receive(std::string_view signature_
     intake("invalid_signature").inc();
     co_return ok.error();
   }
-  // Signed by Stripe, but still checked: it is stored and later trusted by the processor.
-  auto j = nlohmann::json::parse(payload, nullptr, false);
+  // Signed by Stripe, but still checked: it is stored (as jsonb, which refuses deep nesting) and later trusted.
+  nlohmann::json j;
+  if (http::json_depth_within(payload, http::kMaxJsonDepth)) j = nlohmann::json::parse(payload, nullptr, false);
   WebhookEvent e;
   if (j.is_discarded() || !j.is_object()) {
     intake("invalid_payload").inc();

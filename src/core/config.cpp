@@ -204,6 +204,15 @@ Result<Config> load_config(const EnvMap& input) {
     if (!parse_int(*v, c.threads) || c.threads < 1 || c.threads > 256) return bad("THREADS", "must be 1-256");
   }
   c.database_url = get("DATABASE_URL").value_or("");
+  c.database_read_url = get("DATABASE_READ_URL").value_or("");
+  c.database_listen_url = get("DATABASE_LISTEN_URL").value_or(c.database_url);
+  if (auto v = get("DB_TRANSACTION_POOLING")) {
+    if (!parse_bool(*v, c.db_transaction_pooling)) return bad("DB_TRANSACTION_POOLING", "must be true or false");
+    if (c.db_transaction_pooling && !get("DATABASE_LISTEN_URL"))
+      return bad("DATABASE_LISTEN_URL",
+                 "is required with DB_TRANSACTION_POOLING: LISTEN (key cache invalidation) needs a direct "
+                 "connection to PostgreSQL, not one through the pooler");
+  }
   c.redis_url = get("REDIS_URL").value_or("");
   if (!c.redis_url.empty() && c.redis_url.rfind("redis://", 0) != 0)
     return bad("REDIS_URL", "must start with redis://");
@@ -234,6 +243,9 @@ Result<Config> load_config(const EnvMap& input) {
   // Seed names: JWT_EXPIRY=15m, JWT_REFRESH_EXPIRY=7d.
   if (auto e = dur("JWT_EXPIRY", c.jwt_expiry, std::chrono::seconds(30))) return *e;
   if (auto e = dur("JWT_REFRESH_EXPIRY", c.jwt_refresh_expiry, std::chrono::minutes(5))) return *e;
+  if (auto e = dur("RESPONSE_CACHE_TTL", c.response_cache_ttl, milliseconds(0))) return *e;
+  if (c.response_cache_ttl.count() % 1000 != 0 || c.response_cache_ttl > std::chrono::hours(24))
+    return bad("RESPONSE_CACHE_TTL", "must be whole seconds, at most 24h");
   if (auto v = get("USAGE_RETENTION_DAYS")) {
     if (!parse_int(*v, c.usage_retention_days) || c.usage_retention_days < 31 || c.usage_retention_days > 3650)
       return bad("USAGE_RETENTION_DAYS", "must be 31-3650");

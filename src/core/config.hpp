@@ -29,6 +29,15 @@ struct Config {
   std::uint16_t port = 3001;
   int threads = 1;
   std::string database_url;
+  // Optional replica for analytics reads (usage and admin analytics); empty: everything on DATABASE_URL.
+  std::string database_read_url;
+  // LISTEN needs a session of its own: behind a transaction pooler it must bypass the pooler (default DATABASE_URL).
+  std::string database_listen_url;
+  // Behind PgBouncer in transaction mode: no prepared statements, no startup options (statement_timeout must be
+  // set on the database role instead).
+  bool db_transaction_pooling = false;
+  // Analytics answers cached in Redis (0: off; needs REDIS_URL). New rollups invalidate them at once.
+  std::chrono::milliseconds response_cache_ttl{0};
   std::string redis_url;
   bool auto_migrate = true;
   int db_pool_size = 8;

@@ -3,10 +3,16 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 namespace tg {
 namespace {
+std::atomic<bool> g_abort{false};
+
+// libcurl calls this at least once a second, also while it waits for the peer.
+int progress_cb(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return g_abort.load() ? 1 : 0; }
+
 struct Sink {
   std::string* out;
   std::size_t max;
@@ -65,6 +71,7 @@ Result<FetchResponse> fetch(const FetchRequest& req) {
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  make_abortable(c);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   const CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res.status);
@@ -76,6 +83,14 @@ Result<FetchResponse> fetch(const FetchRequest& req) {
     return e;
   }
   return res;
+}
+
+void abort_outbound_calls() { g_abort.store(true); }
+
+void make_abortable(void* curl_handle) {
+  auto* c = static_cast<CURL*>(curl_handle);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 }
 
 }  // namespace tg

@@ -30,4 +30,10 @@ struct FetchResponse {
 // Transport errors (resolve, connect, TLS, timeout) are ServiceUnavailable; any HTTP status is a response.
 Result<FetchResponse> fetch(const FetchRequest& request);
 
+// Shutdown: every libcurl transfer in progress (Stripe, SendGrid, SMTP) and every later one fails within about a
+// second, so worker pools blocked on a peer that never answers do not hold the process past SHUTDOWN_GRACE.
+void abort_outbound_calls();
+// Makes a libcurl easy handle (a CURL*) obey abort_outbound_calls().
+void make_abortable(void* curl_handle);
+
 }  // namespace tg

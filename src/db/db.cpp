@@ -74,7 +74,8 @@ void observe_query(const char* name, double seconds, bool ok) {
   }
 }
 
-Connection::Connection(asio::any_io_executor ex, PGconn* conn) : conn_(conn), sd_(ex, PQsocket(conn)) {}
+Connection::Connection(asio::any_io_executor ex, PGconn* conn, bool prepare)
+    : conn_(conn), sd_(ex, PQsocket(conn)), prepare_(prepare) {}
 
 Connection::~Connection() {
   // libpq owns the socket: hand it back before PQfinish closes it.
@@ -159,7 +160,7 @@ Task<Result<Rows>> Connection::collect(Clock::time_point deadline, const char* n
 }
 
 Task<Result<Rows>> Connection::query(const Query& q, const Params& params, Clock::time_point deadline) {
-  if (!prepared_.count(q.name)) {
+  if (prepare_ && !prepared_.count(q.name)) {
     if (!PQsendPrepare(conn_, q.name, q.sql, 0, nullptr)) {
       broken_ = true;
       co_return map_error(nullptr, conn_);
@@ -175,7 +176,11 @@ Task<Result<Rows>> Connection::query(const Query& q, const Params& params, Clock
     values.push_back(p ? p->c_str() : nullptr);
     lengths.push_back(p ? static_cast<int>(p->size()) : 0);
   }
-  if (!PQsendQueryPrepared(conn_, q.name, static_cast<int>(values.size()), values.data(), lengths.data(), nullptr, 0)) {
+  const int sent = prepare_ ? PQsendQueryPrepared(conn_, q.name, static_cast<int>(values.size()), values.data(),
+                                                  lengths.data(), nullptr, 0)
+                           : PQsendQueryParams(conn_, q.sql, static_cast<int>(values.size()), nullptr, values.data(),
+                                               lengths.data(), nullptr, 0);
+  if (!sent) {
     broken_ = true;
     co_return map_error(nullptr, conn_);
   }
@@ -261,8 +266,10 @@ Pool::Pool(asio::any_io_executor ex, PoolOptions opts) : ex_(std::move(ex)), opt
 
 Task<Result<std::unique_ptr<Connection>>> Pool::dial(Clock::time_point deadline) {
   std::string timeout_opt = "-c statement_timeout=" + std::to_string(opts_.statement_timeout.count());
-  const char* keys[] = {"dbname", "options", "application_name", nullptr};
-  const char* vals[] = {opts_.conninfo.c_str(), timeout_opt.c_str(), "tollgate", nullptr};
+  // PgBouncer refuses the `options` startup parameter: behind it the timeout comes from the role's settings.
+  const char* keys[] = {"dbname", "application_name", "options", nullptr};
+  const char* vals[] = {opts_.conninfo.c_str(), "tollgate", timeout_opt.c_str(), nullptr};
+  if (opts_.transaction_pooling) keys[2] = nullptr;
   PGconn* conn = PQconnectStartParams(keys, vals, /*expand_dbname=*/1);
   if (!conn) co_return Error::of(ErrorCode::ServiceUnavailable, "The database is unavailable.");
   auto fail = [&](const char* why) {
@@ -290,7 +297,7 @@ Task<Result<std::unique_ptr<Connection>>> Pool::dial(Clock::time_point deadline)
         log::debug("postgres notice", {{"notice", std::string(message)}});
       },
       nullptr);
-  co_return std::make_unique<Connection>(ex_, conn);
+  co_return std::make_unique<Connection>(ex_, conn, !opts_.transaction_pooling);
 }
 
 Task<Result<Lease>> Pool::acquire(Clock::time_point deadline) {
@@ -311,11 +318,17 @@ Task<Result<Lease>> Pool::acquire(Clock::time_point deadline) {
         --total_;
         --in_use_;
         last_error_ = c.error();
-        down_until_ = Clock::now() + std::chrono::milliseconds(500);
+        // A short back-off: callers meanwhile fail fast, and PostgreSQL coming back is noticed within 50 ms
+        // (a longer one kept answering 503 for up to half a second after a restart).
+        const auto now = Clock::now();
+        down_until_ = now + std::chrono::milliseconds(50);
         static auto& dial_errors = metrics::registry().counter("tollgate_db_pool_errors_total",
                                                                "Failed attempts to open a database connection");
         dial_errors.inc();
-        log::warn("database connection failed", {{"cause", c.error().cause}});
+        if (now >= next_dial_log_) {  // one line a second per pool, not one per attempt
+          next_dial_log_ = now + std::chrono::seconds(1);
+          log::warn("database connection failed", {{"cause", c.error().cause}});
+        }
         co_return c.error();
       }
       co_return Lease(this, std::move(c.value()));

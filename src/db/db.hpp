@@ -64,7 +64,9 @@ class Pool;
 
 class Connection {
  public:
-  Connection(asio::any_io_executor ex, PGconn* conn);
+  // `prepare`: named server-side prepared statements (false behind a transaction pooler, where the next
+  // transaction may run on another server connection that never saw the PREPARE).
+  Connection(asio::any_io_executor ex, PGconn* conn, bool prepare = true);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -85,6 +87,7 @@ class Connection {
   PGconn* conn_;
   asio::posix::stream_descriptor sd_;
   std::set<std::string> prepared_;
+  bool prepare_ = true;
   bool broken_ = false;
 };
 
@@ -110,6 +113,7 @@ struct PoolOptions {
   int size = 4;
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds statement_timeout{5000};
+  bool transaction_pooling = false;  // DB_TRANSACTION_POOLING
 };
 
 // One pool per I/O thread. When PostgreSQL is away, acquire() fails fast (503) instead of queueing: a dial that
@@ -133,6 +137,7 @@ class Pool {
   std::atomic<int> in_use_{0};
   std::atomic<int> waiting_{0};
   std::chrono::steady_clock::time_point down_until_{};
+  std::chrono::steady_clock::time_point next_dial_log_{};
   Error last_error_;
 };
 

@@ -49,6 +49,8 @@ Result<nlohmann::json> json_object_body(const Request& req, std::initializer_lis
     return Error::of(ErrorCode::UnsupportedMediaType, "Send the body as application/json.");
   }
   if (!valid_utf8(req.body)) return Error::of(ErrorCode::InvalidUtf8, "The request body is not valid UTF-8.");
+  if (!json_depth_within(req.body, kMaxJsonDepth))
+    return Error::of(ErrorCode::MalformedJson, "The request body nests deeper than 64 levels.");
   auto parsed = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return Error::of(ErrorCode::MalformedJson, "The request body is not valid JSON.");
   if (!parsed.is_object()) {
@@ -98,6 +100,27 @@ Error Validator::error() const {
   Error e = Error::of(ErrorCode::ValidationFailed, "One or more fields are invalid.");
   e.fields = errors_;
   return e;
+}
+
+bool json_depth_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
 }
 
 }  // namespace tg::http

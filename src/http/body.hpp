@@ -32,4 +32,10 @@ class Validator {
   std::vector<FieldError> errors_;
 };
 
+// Nesting depth of a JSON text (arrays and objects), counted without parsing; strings are skipped. Bodies
+// deeper than kMaxJsonDepth are refused before parsing: PostgreSQL's jsonb and recursive walks have limits,
+// and no API of ours nests more than a few levels.
+constexpr int kMaxJsonDepth = 64;
+bool json_depth_within(std::string_view text, int max_depth);
+
 }  // namespace tg::http

@@ -31,23 +31,32 @@ struct SeriesHash {
   }
 };
 
+// Method names are label values: any other token a client sends is "other", so made-up methods cannot grow
+// /metrics (and memory) without bound.
+std::string_view method_label(std::string_view m) {
+  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST",  "PUT",     "PATCH",
+                                                "DELETE", "OPTIONS", "TRACE", "CONNECT"};
+  for (auto k : kKnown)
+    if (m == k) return k;
+  return "other";
+}
+
 void record(const Request& req, int status, double seconds) {
   // Lookups are cached per thread and keyed without allocating: the registry lock stays off the hot path.
   thread_local std::unordered_map<SeriesKey, std::pair<metrics::Counter*, metrics::Histogram*>, SeriesHash> cache;
-  thread_local std::vector<std::unique_ptr<std::string>> methods;  // owns the method names keys point at
   static constexpr std::string_view kUnmatched = "unmatched";
   const std::string_view route = req.route.empty() ? kUnmatched : req.route;
-  auto it = cache.find(SeriesKey{route.data(), route.size(), req.method, status});
+  const std::string_view method = method_label(req.method);  // a static string: safe as a key
+  auto it = cache.find(SeriesKey{route.data(), route.size(), method, status});
   if (it == cache.end()) {
-    methods.push_back(std::make_unique<std::string>(req.method));
     const std::string r(route);
+    const std::string m(method);
     std::pair<metrics::Counter*, metrics::Histogram*> slot{
         &metrics::registry().counter("tollgate_http_requests_total", "HTTP requests by route, method and status",
-                                     {{"route", r}, {"method", req.method}, {"status", std::to_string(status)}}),
+                                     {{"route", r}, {"method", m}, {"status", std::to_string(status)}}),
         &metrics::registry().histogram("tollgate_http_request_duration_seconds",
-                                       "HTTP request latency by route and method",
-                                       {{"route", r}, {"method", req.method}})};
-    it = cache.emplace(SeriesKey{route.data(), route.size(), *methods.back(), status}, slot).first;
+                                       "HTTP request latency by route and method", {{"route", r}, {"method", m}})};
+    it = cache.emplace(SeriesKey{route.data(), route.size(), method, status}, slot).first;
   }
   auto& slot = it->second;
   slot.first->inc();

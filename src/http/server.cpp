@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <set>
 #include <cstdio>
 
 #include "core/log.hpp"
@@ -23,6 +24,9 @@ struct Server::Impl {
   Pipeline& pipeline;
   Server& owner;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // Per I/O thread (index = worker_index()): connections waiting for their next request. Only that thread
+  // touches its set, so no lock.
+  std::vector<std::set<beast::tcp_stream*>> waiting;
 
   Task<void> accept_loop(tcp::acceptor& acceptor);
   Task<void> session(tcp::socket socket);
@@ -231,6 +235,11 @@ Request head_request(const bhttp::request_parser<bhttp::string_body>& parser, co
 }  // namespace
 
 Task<void> Server::Impl::session(tcp::socket socket) {
+  owner.open_.fetch_add(1);
+  struct Open {
+    std::atomic<int>& n;
+    ~Open() { n.fetch_sub(1); }
+  } open{owner.open_};
   boost::system::error_code ec;
   std::string peer;
   {
@@ -253,7 +262,19 @@ Task<void> Server::Impl::session(tcp::socket socket) {
     parser.body_limit(header_body_limit);
     if (first) stream.expires_after(cfg.read_timeout);
     first = false;
+    // Waiting for a request: a drain gives this connection a short linger instead of the idle timeout.
+    auto& waiting_here = waiting[static_cast<std::size_t>(worker_index()) % waiting.size()];
+    if (owner.draining_.load()) stream.expires_after(std::chrono::milliseconds(owner.linger_ms_.load()));
+    waiting_here.insert(&stream);
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    waiting_here.erase(&stream);
+    if (ec == asio::error::operation_aborted && owner.draining_.load()) {
+      // drain() cancelled the wait (a pending read's timeout cannot be shortened): a request already on its way
+      // is still read and served, then the connection closes; nothing within the linger, and it closes now.
+      stream.expires_after(std::chrono::milliseconds(owner.linger_ms_.load()));
+      co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == beast::error::timeout) break;
+    }
     std::optional<Error> refused;
     std::unique_ptr<bhttp::request_parser<bhttp::buffer_body>> streaming;
     if (!ec) {
@@ -394,17 +415,31 @@ Result<std::uint16_t> Server::listen(const std::vector<asio::io_context*>& conte
     port = acc->local_endpoint().port();  // PORT=0: later acceptors join the port the first one got
     impl_->acceptors.push_back(std::move(acc));
   }
+  impl_->waiting.resize(impl_->acceptors.size());
   for (auto& acc : impl_->acceptors) {
     asio::co_spawn(acc->get_executor(), impl_->accept_loop(*acc), asio::detached);
   }
   return port;
 }
 
-void Server::stop_accepting() {
+void Server::drain(std::chrono::milliseconds linger) {
+  linger_ms_.store(linger.count());
+  draining_.store(true);
   for (auto& acc : impl_->acceptors) {
-    asio::post(acc->get_executor(), [a = acc.get()] {
+    asio::post(acc->get_executor(), [impl = impl_.get(), a = acc.get()] {
       boost::system::error_code ec;
+      // Connections the kernel already completed wait in the backlog: closing now would reset them. Take them
+      // (they are answered with Connection: close), then close.
+      a->non_blocking(true, ec);
+      for (int i = 0; i < 4096 && !ec; ++i) {
+        tcp::socket s(a->get_executor());
+        a->accept(s, ec);
+        if (!ec) asio::co_spawn(a->get_executor(), impl->session(std::move(s)), asio::detached);
+      }
       a->close(ec);
+      // This thread's connections waiting for a request: a request already sent is served, others close.
+      auto& waiting = impl->waiting[static_cast<std::size_t>(worker_index()) % impl->waiting.size()];
+      for (auto* stream : waiting) stream->socket().cancel(ec);
     });
   }
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -22,15 +23,21 @@ class Server {
   ~Server();
   // Binds on every context; returns the bound port (useful with PORT=0).
   Result<std::uint16_t> listen(const std::vector<asio::io_context*>& contexts);
-  void stop_accepting();
+  // Graceful stop: accepts what is already queued on the listening sockets, then closes them; answers from now
+  // on carry `Connection: close`; a connection waiting for its next request gets `linger` for it (a request
+  // already sent is served), then closes. Thread-safe.
+  void drain(std::chrono::milliseconds linger);
   int in_flight() const { return in_flight_.load(); }
-  void set_draining() { draining_.store(true); }
+  // Connections still open (shutdown waits for 0, bounded by SHUTDOWN_GRACE).
+  int open_connections() const { return open_.load(); }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::atomic<int> in_flight_{0};
+  std::atomic<int> open_{0};
   std::atomic<bool> draining_{false};
+  std::atomic<long long> linger_ms_{300};
 };
 
 }  // namespace tg::http

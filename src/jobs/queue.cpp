@@ -62,6 +62,11 @@ Task<bool> Queue::run_once() {
   db::Params params{worker_};
   auto r = co_await db_.query(kDequeue, std::move(params));
   if (!r || r->empty()) co_return false;
+  struct Busy {
+    std::atomic<int>& n;
+    explicit Busy(std::atomic<int>& c) : n(c) { ++n; }
+    ~Busy() { --n; }
+  } busy(running_);
   Job job{r->integer(0, "id"), std::string(r->get(0, "kind")),
           nlohmann::json::parse(r->get(0, "payload"), nullptr, false), static_cast<int>(r->integer(0, "attempts")),
           static_cast<int>(r->integer(0, "max_attempts"))};

@@ -40,8 +40,11 @@ class Queue {
   // Poll until stop is set.
   Task<void> run(const std::atomic<bool>& stop);
   Task<void> refresh_depth();
+  // Jobs this process is running now (shutdown waits for them to record their outcome).
+  int running() const { return running_.load(); }
 
  private:
+  std::atomic<int> running_{0};
   db::Database& db_;
   std::string worker_;
   std::map<std::string, JobHandler> handlers_;

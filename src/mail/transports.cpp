@@ -86,6 +86,7 @@ class SmtpMailer final : public Mailer {
     curl_slist* rcpt = curl_slist_append(nullptr, ("<" + m.to + ">").c_str());
     char err[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(h.c, CURLOPT_URL, url_.c_str());
+    make_abortable(h.c);
     curl_easy_setopt(h.c, CURLOPT_MAIL_FROM, from.c_str());
     curl_easy_setopt(h.c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(h.c, CURLOPT_READFUNCTION, read_cb);

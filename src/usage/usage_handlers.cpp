@@ -1,5 +1,7 @@
 #include "usage/usage_handlers.hpp"
 
+#include "cache/response_cache.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -194,8 +196,20 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
     auto key = key_filter(req);
     if (!key) co_return http::problem(key.error(), req.request_id);
     const std::int64_t from = floor_to(range->from_ms, kHour), to = ceil_to(range->to_ms, kHour);
+    cache::ResponseCache::Lookup cached;
+    const std::string cache_key = "summary:" + std::to_string(from) + ":" + std::to_string(to) + ":" + key.value();
+    const std::string org = req.account_id;
+    if (repo.cache()) {
+      cached = co_await repo.cache()->get(org, cache_key);
+      if (cached.body) {
+        Response hit = Response::text(200, *cached.body, "application/json");
+        hit.set("Cache-Control", "no-store");
+        hit.set("X-Cache", "hit");
+        co_return hit;
+      }
+    }
     db::Params p = range_params(req.account_id, from, to, key.value());
-    auto r = co_await repo.db().query(kSummary, std::move(p));
+    auto r = co_await repo.read().query(kSummary, std::move(p));
     if (!r) co_return http::problem(r.error(), req.request_id);
     const std::int64_t requests = r->integer(0, "requests"), errors = r->integer(0, "errors");
     const nlohmann::json out = {{"from", format_rfc3339_ms(from)},
@@ -208,6 +222,13 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
                                 {"errorRate", requests ? static_cast<double>(errors) / static_cast<double>(requests) : 0.0},
                                 {"latencyP50Ms", percentile_ms(r.value(), 0, 0.5)},
                                 {"latencyP95Ms", percentile_ms(r.value(), 0, 0.95)}};
+    if (repo.cache()) {
+      std::string body = out.dump();
+      co_await repo.cache()->put(org, cached.version, cache_key, body);
+      Response miss = json_ok(out);
+      miss.set("X-Cache", "miss");
+      co_return miss;
+    }
     co_return json_ok(out);
   });
 
@@ -228,7 +249,7 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
       co_return http::problem(bad("granularity", "gives more than 2000 points for this range; use day"), req.request_id);
     }
     db::Params p{req.account_id, format_rfc3339_ms(from), format_rfc3339_ms(to), key.value(), granularity};
-    auto r = co_await repo.db().query(kSeries, std::move(p));
+    auto r = co_await repo.read().query(kSeries, std::move(p));
     if (!r) co_return http::problem(r.error(), req.request_id);
     nlohmann::json points = nlohmann::json::array();
     for (int i = 0; i < r->size(); ++i) {
@@ -249,7 +270,7 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
     auto key = key_filter(req);
     if (!key) co_return http::problem(key.error(), req.request_id);
     db::Params p = range_params(req.account_id, floor_to(range->from_ms, kHour), ceil_to(range->to_ms, kHour), key.value());
-    auto r = co_await repo.db().query(kByEndpoint, std::move(p));
+    auto r = co_await repo.read().query(kByEndpoint, std::move(p));
     if (!r) co_return http::problem(r.error(), req.request_id);
     nlohmann::json items = nlohmann::json::array();
     for (int i = 0; i < r->size(); ++i) {
@@ -304,7 +325,7 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
     }
     db::Params p{req.account_id, format_rfc3339_ms(range->from_ms), format_rfc3339_ms(range->to_ms), key.value(),
                  endpoint, std::to_string(status_class), cursor_us, cursor_id, std::to_string(limit + 1)};
-    auto r = co_await repo.db().query(kDetailed, std::move(p));
+    auto r = co_await repo.read().query(kDetailed, std::move(p));
     if (!r) co_return http::problem(r.error(), req.request_id);
     nlohmann::json items = nlohmann::json::array();
     const int n = std::min(r->size(), limit);
@@ -347,7 +368,7 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
     std::snprintf(from, sizeof from, "%04d-%02d-01T00:00:00Z", year, month);
     std::snprintf(to, sizeof to, "%04d-%02d-01T00:00:00Z", month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1);
     db::Params p{req.account_id, std::string(from), std::string(to)};
-    auto r = co_await repo.db().query(kMonthly, std::move(p));
+    auto r = co_await repo.read().query(kMonthly, std::move(p));
     if (!r) co_return http::problem(r.error(), req.request_id);
     nlohmann::json days = nlohmann::json::array();
     std::int64_t requests = 0, cost = 0, errors = 0;
@@ -402,7 +423,7 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
     for (int page = 0; page < 40; ++page) {
       db::Params p{req.account_id, format_rfc3339_ms(range->from_ms), format_rfc3339_ms(range->to_ms), key.value(),
                    std::string(), std::string("0"), cursor_us, cursor_id, std::to_string(kPage)};
-      auto r = co_await repo.db().query(kDetailed, std::move(p));
+      auto r = co_await repo.read().query(kDetailed, std::move(p));
       if (!r) co_return http::problem(r.error(), req.request_id);
       for (int i = 0; i < r->size(); ++i) {
         char lat[32];
