@@ -47,6 +47,10 @@ echo "== functional"
 echo "== web unit"
 (cd web && npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/web.json") || status=1
 
+echo "== faults (tests/faults; soak ${SOAK_SECONDS:-120} s here, 600 s under make test-faults)"
+(cd tests/functional && SOAK_SECONDS="${SOAK_SECONDS:-120}" npx vitest run -c vitest.faults.config.ts \
+  --reporter=default --reporter=json --outputFile.json="$reports/faults.json") || status=1
+
 echo "== e2e (chromium)"
 e2e_port=$(free_port)
 # The browser test runs the SMTP sink on this port and reads the server's mail (verification links) from it.
