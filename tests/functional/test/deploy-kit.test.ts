@@ -638,6 +638,7 @@ function familyOf(name: string, types: Map<string, string>): string {
 const FAILURE_ONLY_FAMILIES: Record<string, string> = {
   tollgate_usage_spool_errors_total: 'a usage event that could not be spooled',
   tollgate_db_pool_errors_total: 'a failed PostgreSQL dial',
+  tollgate_db_query_errors_total: 'a failed query',
 };
 const FAILURE_ONLY_VALUES: Record<string, Record<string, string[]>> = {
   tollgate_jobs_processed_total: { result: ['dead', 'retry'] },
