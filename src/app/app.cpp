@@ -1,11 +1,11 @@
 #include "app/app.hpp"
 
+#include <sys/statvfs.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <sys/statvfs.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -327,22 +327,20 @@ Task<void> redis_keepalive(redis::Client& client, const std::atomic<bool>& stop)
 
 // Free space of the filesystem holding VAR_DIR (the usage spool and logs): a full disk stops metering.
 void register_disk_metrics(const std::string& var_dir) {
-  metrics::registry().collector("tollgate_disk_free_bytes", "Free bytes on the filesystem holding VAR_DIR", "gauge",
-                                [var_dir](std::string& out) {
-                                  struct statvfs st {};
-                                  if (::statvfs(var_dir.c_str(), &st) != 0) return;
-                                  out += "tollgate_disk_free_bytes{path=\"var\"} " +
-                                         std::to_string(static_cast<unsigned long long>(st.f_bavail) * st.f_frsize) +
-                                         "\n";
-                                });
-  metrics::registry().collector("tollgate_disk_size_bytes", "Size of the filesystem holding VAR_DIR", "gauge",
-                                [var_dir](std::string& out) {
-                                  struct statvfs st {};
-                                  if (::statvfs(var_dir.c_str(), &st) != 0) return;
-                                  out += "tollgate_disk_size_bytes{path=\"var\"} " +
-                                         std::to_string(static_cast<unsigned long long>(st.f_blocks) * st.f_frsize) +
-                                         "\n";
-                                });
+  metrics::registry().collector(
+      "tollgate_disk_free_bytes", "Free bytes on the filesystem holding VAR_DIR", "gauge", [var_dir](std::string& out) {
+        struct statvfs st {};
+        if (::statvfs(var_dir.c_str(), &st) != 0) return;
+        out += "tollgate_disk_free_bytes{path=\"var\"} " +
+               std::to_string(static_cast<unsigned long long>(st.f_bavail) * st.f_frsize) + "\n";
+      });
+  metrics::registry().collector(
+      "tollgate_disk_size_bytes", "Size of the filesystem holding VAR_DIR", "gauge", [var_dir](std::string& out) {
+        struct statvfs st {};
+        if (::statvfs(var_dir.c_str(), &st) != 0) return;
+        out += "tollgate_disk_size_bytes{path=\"var\"} " +
+               std::to_string(static_cast<unsigned long long>(st.f_blocks) * st.f_frsize) + "\n";
+      });
 }
 
 int cmd_serve(const Config& cfg) {
@@ -385,15 +383,14 @@ int cmd_serve(const Config& cfg) {
     for (auto* c : raw)
       redis_clients->add(std::make_unique<redis::Client>(c->get_executor(), ep.value(), cfg.redis_timeout));
     redis_limiter = std::make_unique<ratelimit::RedisLimiter>(*redis_clients);
-    metrics::registry().collector("tollgate_redis_connections", "Redis connections: configured and connected",
-                                  "gauge", [clients = redis_clients.get()](std::string& out) {
-                                    int connected = 0;
-                                    for (auto& c : clients->all()) connected += c->connected() ? 1 : 0;
-                                    out += "tollgate_redis_connections{state=\"configured\"} " +
-                                           std::to_string(clients->all().size()) + "\n";
-                                    out += "tollgate_redis_connections{state=\"connected\"} " +
-                                           std::to_string(connected) + "\n";
-                                  });
+    metrics::registry().collector(
+        "tollgate_redis_connections", "Redis connections: configured and connected", "gauge",
+        [clients = redis_clients.get()](std::string& out) {
+          int connected = 0;
+          for (auto& c : clients->all()) connected += c->connected() ? 1 : 0;
+          out += "tollgate_redis_connections{state=\"configured\"} " + std::to_string(clients->all().size()) + "\n";
+          out += "tollgate_redis_connections{state=\"connected\"} " + std::to_string(connected) + "\n";
+        });
   }
   register_disk_metrics(cfg.var_dir);
   ratelimit::FallbackLimiter limiter(std::move(redis_limiter), std::make_unique<ratelimit::MemoryLimiter>(clock),

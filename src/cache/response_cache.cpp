@@ -11,8 +11,12 @@ local b = redis.call('GET', ARGV[1] .. v .. ':' .. ARGV[2])
 if not b then return {v} end
 return {v, b})";
 
-std::string version_key(const std::string& scope) { return "tg:rc:v:" + scope; }
-std::string entry_prefix(const std::string& scope) { return "tg:rc:e:" + scope + ":"; }
+std::string version_key(const std::string& scope) {
+  return "tg:rc:v:" + scope;
+}
+std::string entry_prefix(const std::string& scope) {
+  return "tg:rc:e:" + scope + ":";
+}
 
 metrics::Counter& outcome(const char* what) {
   return metrics::registry().counter("tollgate_response_cache_total", "Analytics response cache lookups by outcome",

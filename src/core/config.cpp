@@ -129,12 +129,23 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& raw) 
   if (!parse_int(text.substr(0, i), n)) return std::nullopt;
   auto unit = text.substr(i);
   using namespace std::chrono;
-  if (unit.empty() || unit == "s") return duration_cast<milliseconds>(seconds(n));
-  if (unit == "ms") return milliseconds(n);
-  if (unit == "m") return duration_cast<milliseconds>(minutes(n));
-  if (unit == "h") return duration_cast<milliseconds>(hours(n));
-  if (unit == "d") return duration_cast<milliseconds>(hours(24 * n));
-  return std::nullopt;
+  // Ten years at most, checked before converting: a larger count would overflow milliseconds (found by fuzzing).
+  constexpr std::int64_t kMaxMs = 10LL * 366 * 24 * 3600 * 1000;
+  std::int64_t per = 0;
+  if (unit == "ms")
+    per = 1;
+  else if (unit.empty() || unit == "s")
+    per = 1000;
+  else if (unit == "m")
+    per = 60'000;
+  else if (unit == "h")
+    per = 3'600'000;
+  else if (unit == "d")
+    per = 86'400'000;
+  else
+    return std::nullopt;
+  if (n < 0 || n > kMaxMs / per) return std::nullopt;
+  return milliseconds(n * per);
 }
 
 Status ensure_dev_secrets(EnvMap& env) {
@@ -336,9 +347,12 @@ Result<Config> load_config(const EnvMap& input) {
     c.billing_job_interval = std::chrono::seconds(secs);
   }
   if (auto v = get("STRIPE_SYNC_PLANS_ON_START")) {
-    if (*v == "true" || *v == "1") c.stripe_sync_plans_on_start = true;
-    else if (*v == "false" || *v == "0") c.stripe_sync_plans_on_start = false;
-    else return bad("STRIPE_SYNC_PLANS_ON_START", "must be true or false");
+    if (*v == "true" || *v == "1")
+      c.stripe_sync_plans_on_start = true;
+    else if (*v == "false" || *v == "0")
+      c.stripe_sync_plans_on_start = false;
+    else
+      return bad("STRIPE_SYNC_PLANS_ON_START", "must be true or false");
   }
   if (auto v = get("STRIPE_API_BASE")) {
     if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0)

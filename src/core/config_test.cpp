@@ -107,6 +107,10 @@ TEST(Config, ParseDuration) {
   EXPECT_EQ(parse_duration("30"), std::chrono::seconds(30));
   EXPECT_EQ(parse_duration("7d"), std::chrono::hours(168));
   EXPECT_FALSE(parse_duration("").has_value());
+  // Counts that would overflow milliseconds are refused, not wrapped (found by fuzzing).
+  EXPECT_FALSE(parse_duration("18446744073709552s").has_value());
+  EXPECT_FALSE(parse_duration("213503982334602d").has_value());
+  EXPECT_EQ(parse_duration("3650d"), std::chrono::hours(3650 * 24));
   EXPECT_FALSE(parse_duration("m5").has_value());
   EXPECT_FALSE(parse_duration("5y").has_value());
 }

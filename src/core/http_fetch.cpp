@@ -11,7 +11,9 @@ namespace {
 std::atomic<bool> g_abort{false};
 
 // libcurl calls this at least once a second, also while it waits for the peer.
-int progress_cb(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return g_abort.load() ? 1 : 0; }
+int progress_cb(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return g_abort.load() ? 1 : 0;
+}
 
 struct Sink {
   std::string* out;
@@ -85,7 +87,9 @@ Result<FetchResponse> fetch(const FetchRequest& req) {
   return res;
 }
 
-void abort_outbound_calls() { g_abort.store(true); }
+void abort_outbound_calls() {
+  g_abort.store(true);
+}
 
 void make_abortable(void* curl_handle) {
   auto* c = static_cast<CURL*>(curl_handle);

@@ -178,8 +178,8 @@ Task<Result<Rows>> Connection::query(const Query& q, const Params& params, Clock
   }
   const int sent = prepare_ ? PQsendQueryPrepared(conn_, q.name, static_cast<int>(values.size()), values.data(),
                                                   lengths.data(), nullptr, 0)
-                           : PQsendQueryParams(conn_, q.sql, static_cast<int>(values.size()), nullptr, values.data(),
-                                               lengths.data(), nullptr, 0);
+                            : PQsendQueryParams(conn_, q.sql, static_cast<int>(values.size()), nullptr, values.data(),
+                                                lengths.data(), nullptr, 0);
   if (!sent) {
     broken_ = true;
     co_return map_error(nullptr, conn_);

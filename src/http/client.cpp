@@ -278,6 +278,11 @@ Result<Upstream> parse_upstream(std::string_view url) {
   } else {
     return Error::of(ErrorCode::BadRequest, "upstream must be an http:// or https:// URL");
   }
+  // The path becomes the prefix of every proxied request-target: no spaces or control characters, or an admin
+  // could split requests towards the upstream (found by fuzzing).
+  for (unsigned char c : url)
+    if (c <= 0x20 || c == 0x7f)
+      return Error::of(ErrorCode::BadRequest, "upstream URL must not contain spaces or control characters");
   const auto slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   if (slash != std::string_view::npos) u.base_path = std::string(url.substr(slash));

@@ -34,7 +34,7 @@ struct SeriesHash {
 // Method names are label values: any other token a client sends is "other", so made-up methods cannot grow
 // /metrics (and memory) without bound.
 std::string_view method_label(std::string_view m) {
-  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST",  "PUT",     "PATCH",
+  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST",  "PUT",    "PATCH",
                                                 "DELETE", "OPTIONS", "TRACE", "CONNECT"};
   for (auto k : kKnown)
     if (m == k) return k;

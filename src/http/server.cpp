@@ -9,8 +9,8 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
-#include <set>
 #include <cstdio>
+#include <set>
 
 #include "core/log.hpp"
 

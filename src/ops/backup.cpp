@@ -188,7 +188,8 @@ Result<long> user_relations(const std::string& conninfo) {
                          "AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' "
                          "AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')");
   long n = -1;
-  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) n = std::strtol(PQgetvalue(res, 0, 0), nullptr, 10);
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+    n = std::strtol(PQgetvalue(res, 0, 0), nullptr, 10);
   std::string why = n < 0 ? PQresultErrorMessage(res) : "";
   PQclear(res);
   PQfinish(conn);
@@ -214,10 +215,10 @@ Status exec_sql(const std::string& conninfo, const char* sql) {
 
 constexpr const char* kSetAside =
     "BEGIN; ALTER SCHEMA public RENAME TO tollgate_pre_restore; CREATE SCHEMA public; COMMIT";
-constexpr const char* kDropSetAside =
-    "SET client_min_messages = warning; DROP SCHEMA tollgate_pre_restore CASCADE";
+constexpr const char* kDropSetAside = "SET client_min_messages = warning; DROP SCHEMA tollgate_pre_restore CASCADE";
 constexpr const char* kPutBack =
-    "SET client_min_messages = warning; BEGIN; DROP SCHEMA public CASCADE; ALTER SCHEMA tollgate_pre_restore RENAME TO public; COMMIT";
+    "SET client_min_messages = warning; BEGIN; DROP SCHEMA public CASCADE; ALTER SCHEMA tollgate_pre_restore RENAME TO "
+    "public; COMMIT";
 
 }  // namespace
 
@@ -275,8 +276,7 @@ int backup_cli(const Config& cfg, int argc, char** argv) {
     return 1;
   }
   // Only a complete, synced file gets the final name: a crash mid-dump leaves a .partial, never a bad .dump.
-  if (!fsync_path(partial, false) || std::rename(partial.c_str(), final_path.c_str()) != 0 ||
-      !fsync_path(dir, true)) {
+  if (!fsync_path(partial, false) || std::rename(partial.c_str(), final_path.c_str()) != 0 || !fsync_path(dir, true)) {
     fs::remove(partial, ec);
     std::fprintf(stderr, "tollgate backup: cannot write %s\n", final_path.c_str());
     return 1;
@@ -386,8 +386,7 @@ int restore_cli(const Config& cfg, int argc, char** argv) {
       std::fprintf(stderr, "tollgate restore: restored, but the old schema tollgate_pre_restore remains: %s\n",
                    s.error().detail.c_str());
   }
-  std::printf("restore: %s restored; run `tollgate migrate` if this binary is newer than the backup\n",
-              file.c_str());
+  std::printf("restore: %s restored; run `tollgate migrate` if this binary is newer than the backup\n", file.c_str());
   return 0;
 }
 

@@ -22,8 +22,8 @@ TEST(BackupNames, RoundTripAndRejectForeignFiles) {
 
 TEST(BackupPrune, DeletesOnlyOlderThanRetentionAndKeepsTheNewest) {
   const std::int64_t now = 100 * 86'400;
-  std::vector<BackupFile> files{{"a", now - 1 * 86'400}, {"b", now - 29 * 86'400}, {"c", now - 31 * 86'400},
-                                {"d", now - 90 * 86'400}};
+  std::vector<BackupFile> files{
+      {"a", now - 1 * 86'400}, {"b", now - 29 * 86'400}, {"c", now - 31 * 86'400}, {"d", now - 90 * 86'400}};
   auto gone = backups_to_prune(files, now, 30);
   EXPECT_EQ(gone, (std::vector<std::string>{"c", "d"}));
   // A stale but only backup is never deleted.

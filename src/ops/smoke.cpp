@@ -11,7 +11,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool starts_with(const std::string& s, const std::string& p) {
+  return s.rfind(p, 0) == 0;
+}
 
 std::string header_or_empty(const FetchResponse& r, std::string_view name) {
   const std::string* v = r.header(name);
@@ -169,8 +171,7 @@ SmokeCheck check_gateway(const Outcome& o) {
     c.detail = "200";
   } else if (o.reached) {
     auto j = nlohmann::json::parse(o.res.body, nullptr, false);
-    if (j.is_object() && j.contains("code") && j["code"].is_string())
-      c.detail += " " + j["code"].get<std::string>();
+    if (j.is_object() && j.contains("code") && j["code"].is_string()) c.detail += " " + j["code"].get<std::string>();
   }
   return c;
 }
