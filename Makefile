@@ -6,7 +6,8 @@ export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_f
 
 help:
 	@echo "make run     install what is missing, build, start embedded PostgreSQL, serve on http://localhost:3001"
-	@echo "make test    install, build, run unit + functional + web + browser tests; ends with 'N passed, N failed'"
+	@echo "make test    install, build, run unit + functional (asan build) + web + fault + browser tests and a fuzz"
+	@echo "             smoke; ends with 'N passed, N failed'"
 	@echo "make test-faults  the fault suite: kill/pause PostgreSQL, Redis, SMTP, Stripe and Tollgate under load, soak"
 	@echo "make fuzz    libFuzzer harnesses (clang) for every parser of untrusted input, 60 s each"
 	@echo "make dev     server on :3001 plus the Vite dev server on :5173 with hot reload"

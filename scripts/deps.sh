@@ -11,6 +11,8 @@ APT_PACKAGES=(
   zlib1g-dev libcurl4-openssl-dev liboath-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15 redis-server
   chromium wrk clang-format clang-tidy curl ca-certificates nginx pgbouncer
+  # libFuzzer harnesses (tests/fuzz): clang with its sanitizer/fuzzer runtime, lld, llvm-symbolizer.
+  clang libclang-rt-14-dev lld llvm
 )
 
 missing=()

@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS]        fuzz every target for SECONDS (default 60)
 #   scripts/fuzz.sh --runs N         CI smoke: every target for N executions (CI: --runs 100000)
 #   FUZZ_TARGETS="jwt config" scripts/fuzz.sh 30     only these targets
-#   FUZZ_JOBS=2 (build parallelism, default 2), FUZZ_NO_BUILD=1 (use what build/fuzz has)
+#   FUZZ_JOBS=2 (build parallelism, default 2), FUZZ_NO_BUILD=1 (use what build/fuzz has),
+#   FUZZ_REPORT=file.json (a row per target, read by scripts/summary.mjs under make test)
 #
 # Per target: the inputs in tests/fuzz/regressions/<target>/ are replayed first (each must run clean), then the
 # fuzzer starts from a copy of tests/fuzz/corpus/<target>/ in a temporary directory (the committed corpus never
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
     --runs=*) RUNS=${1#--runs=}; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *[!0-9]*|"") echo "fuzz: unknown argument '$1'" >&2; exit 2 ;;
     *) SECONDS_PER_TARGET=$1; shift ;;
   esac
@@ -150,5 +151,17 @@ for row in "${ROWS[@]}"; do
   IFS='|' read -r t e s r <<<"$row"
   printf '%-18s %12s %8s  %s\n' "$t" "$e" "$s" "$r"
 done
+if [ -n "${FUZZ_REPORT:-}" ]; then  # for scripts/summary.mjs: one row per target
+  {
+    printf '{"buildSeconds":%s,"totalSeconds":%s,"targets":[' "$BUILD_S" "$TOTAL_S"
+    sep=""
+    for row in "${ROWS[@]}"; do
+      IFS='|' read -r t e s r <<<"$row"
+      printf '%s{"target":"%s","executions":"%s","seconds":"%s","result":"%s"}' "$sep" "$t" "$e" "$s" "$r"
+      sep=","
+    done
+    printf ']}\n'
+  } >"$FUZZ_REPORT"
+fi
 printf '\nbuild %ss, total %ss%s\n' "$BUILD_S" "$TOTAL_S" "$([ $FAILED = 0 ] && echo ', all clean' || echo ', FAILED')"
 exit $FAILED

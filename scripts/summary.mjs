@@ -59,6 +59,35 @@ for (const [name, file, optional] of runners) {
   rows.push([name, r.numPassedTests ?? 0, (r.numFailedTests ?? 0) + suiteFailures, (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)]);
 }
 
+// Sanitizer reports of the functional run (the server built with the asan preset writes one file per report,
+// scripts/test.sh collects them) and the fuzz smoke (scripts/fuzz.sh --runs): written by make test only.
+const sanitizers = join(dir, 'sanitizers.json');
+if (!faultsOnly && existsSync(sanitizers)) {
+  const r = JSON.parse(readFileSync(sanitizers, 'utf8'));
+  const reports = r.reports ?? [];
+  for (const x of reports) failures.push(`sanitizers: ${x.file}: ${x.first}`);
+  rows.push(['asan/ubsan (functional)', reports.length === 0 && !r.error ? 1 : 0, reports.length + (r.error ? 1 : 0), 0]);
+  if (r.error) failures.push(`sanitizers: ${r.error}`);
+}
+const fuzz = join(dir, 'fuzz.json');
+if (!faultsOnly && existsSync(fuzz)) {
+  const r = JSON.parse(readFileSync(fuzz, 'utf8'));
+  const targets = r.targets ?? [];
+  let p = 0, f = 0;
+  for (const t of targets) {
+    if (t.result === 'OK') p++;
+    else {
+      f++;
+      failures.push(`fuzz: ${t.target}: ${t.result} after ${t.executions} executions (build/fuzz/logs/${t.target}.log)`);
+    }
+  }
+  if (r.error) {
+    f++;
+    failures.push(`fuzz: ${r.error}`);
+  }
+  rows.push(['fuzz smoke', p, f, 0]);
+}
+
 // The failing tests are repeated here because CI keeps only the tail of the output.
 if (failures.length > 0) {
   console.log('\n== failed');

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: install what is missing, build, start a throwaway PostgreSQL and Redis on free loopback ports, run
-# the C++ unit tests, the functional tests, the web unit tests and the browser E2E, stop everything, print one
-# summary line. Exit status is non-zero when anything failed.
+# the C++ unit tests, the functional tests (on the asan build), the web unit tests, the fault suite, the browser
+# E2E and the fuzz smoke, stop everything, print one summary line. Exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -13,6 +13,11 @@ echo "== build"
 configure_build release
 cmake --build build/release --target tollgate tollgate_tests || exit 1
 (cd web && npm run --silent build) || exit 1
+# The functional suite runs once on a server built with the asan preset (AddressSanitizer, LeakSanitizer, UBSan);
+# the unit tests, the fault suite and the browser tests use the release build.
+echo "== build (asan preset)"
+configure_build asan
+cmake --build build/asan --target tollgate || exit 1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-test.XXXXXX")
 reports="$work/reports"
@@ -20,8 +25,15 @@ mkdir -p "$reports"
 pg_port=$(free_port)
 redis_port=$(free_port)
 server_pid=""
+fuzz_pid=""
+kill_tree() {  # PID: the process and its descendants (the fuzz smoke runs in this session, not a group of its own)
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill "$1" 2>/dev/null
+}
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "$fuzz_pid" ] && kill_tree "$fuzz_pid"
   scripts/pg.sh stop "$work/pg" >/dev/null 2>&1
   stop_redis "$work/redis"
   rm -rf "$work"
@@ -41,14 +53,31 @@ status=0
 echo "== unit (ctest)"
 ctest --test-dir build/release --output-on-failure -j2 --output-junit "$reports/ctest.xml" || status=1
 
-echo "== functional"
-(cd tests/functional && npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/functional.json") || status=1
+echo "== functional (server: build/asan/tollgate)"
+# Every process of the asan binary writes its sanitizer reports (memory errors, leaks at exit, undefined behaviour)
+# to a file of its own here; any file fails the run. TOLLGATE_SANITIZER tells the few tests that measure memory or
+# time what they are running against.
+san="$work/sanitizers"
+mkdir -p "$san"
+(cd tests/functional && TOLLGATE_BIN="$root/build/asan/tollgate" TOLLGATE_SANITIZER=asan \
+  ASAN_OPTIONS="log_path=$san/asan:detect_leaks=1:abort_on_error=0:strict_string_checks=1" \
+  UBSAN_OPTIONS="log_path=$san/ubsan:print_stacktrace=1:halt_on_error=1" LSAN_OPTIONS="log_path=$san/lsan" \
+  npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/functional.json") || status=1
+node scripts/sanitizer-reports.mjs "$san" "$reports/sanitizers.json" || status=1
 
 echo "== web unit"
 (cd web && npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/web.json") || status=1
 
-echo "== faults (tests/faults; soak ${SOAK_SECONDS:-120} s here, 600 s under make test-faults)"
-(cd tests/functional && SOAK_SECONDS="${SOAK_SECONDS:-120}" npx vitest run -c vitest.faults.config.ts \
+# The fuzz smoke (clang build of tests/fuzz, then 100,000 executions per harness) runs beside the fault suite, at
+# the lowest CPU priority: the fault suite mostly waits (outages, timeouts, paced load), and the smoke takes only
+# the CPU it leaves idle, which keeps make test within CI's time budget.
+echo "== fuzz smoke started in the background (tests/fuzz: ${FUZZ_RUNS:-100000} executions per harness; log: build/fuzz/logs/smoke.log)"
+mkdir -p build/fuzz/logs
+(FUZZ_REPORT="$reports/fuzz.json" nice -n 19 scripts/fuzz.sh --runs "${FUZZ_RUNS:-100000}" >build/fuzz/logs/smoke.log 2>&1) &
+fuzz_pid=$!
+
+echo "== faults (tests/faults; soak ${SOAK_SECONDS:-60} s here, 600 s under make test-faults)"
+(cd tests/functional && SOAK_SECONDS="${SOAK_SECONDS:-60}" npx vitest run -c vitest.faults.config.ts \
   --reporter=default --reporter=json --outputFile.json="$reports/faults.json") || status=1
 
 echo "== e2e (chromium)"
@@ -73,6 +102,12 @@ else
   echo "e2e: server did not become ready"; tail -n 30 "$work/e2e-server.log"; status=1
 fi
 kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=""
+
+echo "== fuzz smoke"
+wait "$fuzz_pid" || status=1
+fuzz_pid=""
+tail -n 14 build/fuzz/logs/smoke.log
+[ -f "$reports/fuzz.json" ] || echo '{"targets":[],"error":"scripts/fuzz.sh wrote no report (build failed? see build/fuzz/logs/smoke.log)"}' >"$reports/fuzz.json"
 
 node scripts/summary.mjs "$reports" || status=1
 exit $status

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, URL } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
@@ -27,5 +28,8 @@ export default defineConfig({
     setupFiles: ['./src/testing/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Vitest's default (CPUs - 1) is one worker on a 2-core machine; the per-file jsdom set-up then dominates.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    minWorkers: 1,
   },
 });

@@ -32,6 +32,8 @@ export interface TollgateServer {
 }
 
 const running = new Set<TollgateServer>();
+const OUTPUT_CAP = 32 * 1024 * 1024;
+const DROP_MARK = '[harness] output dropped: ';
 /** Every server this worker started, with the time it was stopped (for failure diagnostics). */
 const history: Array<{ server: TollgateServer; stoppedAt?: number }> = [];
 
@@ -83,12 +85,34 @@ function spawnServer(env: Record<string, string>): Spawned {
   });
   trackChild(proc);
   const out: string[] = [];
+  // A soak writes ~1 GB of access log: keep the first chunk (start-up) and the newest OUTPUT_CAP bytes, so a
+  // long run cannot exhaust the test process's heap.
+  let outBytes = 0;
+  let dropped = 0;
+  const keep = (text: string) => {
+    out.push(text);
+    outBytes += text.length;
+    if (outBytes <= OUTPUT_CAP) return;
+    let cut = 0;
+    let i = 1;
+    while (outBytes > OUTPUT_CAP && i < out.length - 1) {
+      outBytes -= out[i]!.length;
+      if (!out[i]!.startsWith(DROP_MARK)) cut += out[i]!.length;
+      i++;
+    }
+    if (i > 1) {
+      dropped += cut;
+      const mark = `${DROP_MARK}${dropped} bytes (kept the first chunk and the last ${OUTPUT_CAP} bytes)\n`;
+      out.splice(1, i - 1, mark);
+      outBytes += mark.length;
+    }
+  };
   let resolveListening: (p: number | null) => void = () => undefined;
   const listening = new Promise<number | null>((r) => (resolveListening = r));
   let partial = '';
   proc.stdout!.on('data', (d: Buffer) => {
     const text = d.toString('utf8');
-    out.push(text);
+    keep(text);
     partial += text;
     let nl: number;
     while ((nl = partial.indexOf('\n')) >= 0) {
@@ -106,7 +130,7 @@ function spawnServer(env: Record<string, string>): Spawned {
       }
     }
   });
-  proc.stderr!.on('data', (d: Buffer) => out.push('[stderr] ' + d.toString('utf8')));
+  proc.stderr!.on('data', (d: Buffer) => keep('[stderr] ' + d.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     proc.once('exit', (code, signal) => {
       resolveListening(null);

@@ -40,9 +40,16 @@ const SWEEP_COUNT = Number(process.env.SWEEP_COUNT ?? 5200);
 const WARMUP_COUNT = Number(process.env.SWEEP_WARMUP ?? 1000);
 /** Comma-separated seed families to sweep (default: all), for bisecting a finding. */
 const FAMILIES = (process.env.SWEEP_FAMILIES ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-const CONCURRENCY = Number(process.env.SWEEP_CONCURRENCY ?? 16);
+/**
+ * make test runs this suite on the asan build (TOLLGATE_SANITIZER): unoptimized and instrumented, it parses a
+ * 400 KB JSON body in seconds, not milliseconds. There the sweep runs 4 at a time with a longer hang limit, and the
+ * RSS comparison is left to LeakSanitizer (ASan's allocator holds freed memory in quarantine; every leak is reported
+ * when the server exits, and any report fails the run).
+ */
+const SANITIZED = Boolean(process.env.TOLLGATE_SANITIZER);
+const CONCURRENCY = Number(process.env.SWEEP_CONCURRENCY ?? (SANITIZED ? 4 : 16));
 /** Per request: a server that neither answers nor closes within this is counted as hung. */
-const REQUEST_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = SANITIZED ? 60_000 : 10_000;
 const MIB = 1024 * 1024;
 
 // ------------------------------------------------------------------------------------------------ PRNG
@@ -1219,7 +1226,7 @@ describe('malformed-request sweep', () => {
       `  sweep ${sweepMs} ms, p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(1)} ms, p99 ${ms[Math.floor(ms.length * 0.99)]!.toFixed(1)} ms, max ${ms[ms.length - 1]!.toFixed(0)} ms; total incl. warm-up ${Date.now() - t0} ms`,
       `  statuses: ${fmt(byStatus)}`,
       ...[...byFamily.entries()].sort().map(([f, m]) => `    ${f.padEnd(18)} ${fmt(m)}`),
-      `  RSS: start ${(rssStart / MIB).toFixed(1)} MiB, after warm-up (baseline) ${(baseline / MIB).toFixed(1)} MiB, after sweep ${(after / MIB).toFixed(1)} MiB (allowance +${(allowance / MIB).toFixed(1)} MiB)`,
+      `  RSS: start ${(rssStart / MIB).toFixed(1)} MiB, after warm-up (baseline) ${(baseline / MIB).toFixed(1)} MiB, after sweep ${(after / MIB).toFixed(1)} MiB (allowance +${(allowance / MIB).toFixed(1)} MiB${SANITIZED ? '; not compared on the sanitizer build' : ''})`,
       `  /metrics: ${metricsBefore.length} bytes before, ${metricsAfter.length} after; made-up methods sent ${sentMethods.size}, turned into metric series ${mintedMethods.size}`,
       `  alive=${alive} healthz=${health} 5xx=${serverErrors.length} unanswered=${unanswered.length} non-problem-4xx=${notProblem.length} warm-up-failures=${warmBad.length}`,
     ].join('\n');
@@ -1259,7 +1266,9 @@ describe('malformed-request sweep', () => {
       mintedMethods.size,
       `made-up HTTP methods became tollgate_http_requests_total series (unbounded memory and /metrics growth), e.g. ${[...mintedMethods].slice(0, 3).join(', ')}`,
     ).toBe(0);
-    expect.soft(after, `RSS after the sweep ${(after / MIB).toFixed(1)} MiB vs baseline ${(baseline / MIB).toFixed(1)} MiB`).toBeLessThanOrEqual(baseline + allowance);
-  }, 120_000);
+    if (!SANITIZED) {
+      expect.soft(after, `RSS after the sweep ${(after / MIB).toFixed(1)} MiB vs baseline ${(baseline / MIB).toFixed(1)} MiB`).toBeLessThanOrEqual(baseline + allowance);
+    }
+  }, SANITIZED ? 600_000 : 120_000);
 });
 
