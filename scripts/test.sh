@@ -41,15 +41,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The fuzz smoke (clang build of tests/fuzz, then 100,000 executions per harness) runs in the background from here
-# on, at the lowest CPU priority: it takes only the CPU the suites leave idle (the fault suite mostly waits for
-# outages, timeouts and paced load), which keeps make test within CI's time budget. Same session on purpose: with
-# the kernel's autogroup scheduling, a process in a session of its own gets half the CPU whatever its nice value.
-echo "== fuzz smoke started in the background (tests/fuzz: ${FUZZ_RUNS:-100000} executions per harness; log: build/fuzz/logs/smoke.log)"
-mkdir -p build/fuzz/logs
-(FUZZ_REPORT="$reports/fuzz.json" nice -n 19 scripts/fuzz.sh --runs "${FUZZ_RUNS:-100000}" >build/fuzz/logs/smoke.log 2>&1) &
-fuzz_pid=$!
-
 echo "== services: postgres :$pg_port, redis :$redis_port"
 scripts/pg.sh init "$work/pg" >/dev/null && scripts/pg.sh start "$work/pg" "$pg_port" || exit 1
 start_redis "$redis_port" "$work/redis" || exit 1
@@ -76,6 +67,14 @@ node scripts/sanitizer-reports.mjs "$san" "$reports/sanitizers.json" || status=1
 
 echo "== web unit"
 (cd web && npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/web.json") || status=1
+
+# The fuzz smoke (clang build of tests/fuzz, then 100,000 executions per harness) runs beside the fault suite, at
+# the lowest CPU priority: the fault suite mostly waits (outages, timeouts, paced load), and the smoke takes only
+# the CPU it leaves idle, which keeps make test within CI's time budget.
+echo "== fuzz smoke started in the background (tests/fuzz: ${FUZZ_RUNS:-100000} executions per harness; log: build/fuzz/logs/smoke.log)"
+mkdir -p build/fuzz/logs
+(FUZZ_REPORT="$reports/fuzz.json" nice -n 19 scripts/fuzz.sh --runs "${FUZZ_RUNS:-100000}" >build/fuzz/logs/smoke.log 2>&1) &
+fuzz_pid=$!
 
 echo "== faults (tests/faults; soak ${SOAK_SECONDS:-60} s here, 600 s under make test-faults)"
 (cd tests/functional && SOAK_SECONDS="${SOAK_SECONDS:-60}" npx vitest run -c vitest.faults.config.ts \
