@@ -128,7 +128,9 @@ describe('soak at ~70 % of measured capacity', () => {
     // The paced load kept up (the machine was not overloaded into a different test).
     expect(elapsed).toBeLessThan(SOAK_SECONDS * 1.15 + 5);
     expect(growth, 'RSS growth after the warm-up').toBeLessThan(0.05);
-    expect(afterFds, 'open file descriptors back to the idle baseline').toBeLessThanOrEqual(idleFds);
+    // Pooled connections (database pool, Redis, the notification listener) open and close lazily, so the idle count
+    // moves by one between samples (31 or 32 here); a leak per request would be thousands after a soak.
+    expect(afterFds, 'open file descriptors back to the idle baseline (± the pools)').toBeLessThanOrEqual(idleFds + 2);
     await s.stop();
   });
 });
