@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <memory>
 
 #include "core/hex.hpp"
 
@@ -72,9 +73,23 @@ std::string random_token(std::size_t bytes) {
 }
 
 std::string sha256_hex(std::string_view s) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), md);
-  return to_hex(md, sizeof md);
+  // Every verify and gateway call hashes its key (and the verify API its service token). OpenSSL 3's one-shot
+  // SHA256() fetches the algorithm and allocates a context per call, which cost more than the hashing; the digest is
+  // fetched once and each thread keeps one context.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  unsigned int len = 0;
+  if (md && ctx && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+      EVP_DigestUpdate(ctx.get(), s.data(), s.size()) == 1 && EVP_DigestFinal_ex(ctx.get(), out, &len) == 1 &&
+      len == sizeof out) {
+    return to_hex(out, sizeof out);
+  }
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out);
+  return to_hex(out, sizeof out);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

@@ -71,14 +71,49 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
   return secs * 1000 + ms;
 }
 
+namespace {
+// Inverse of days_from_civil (Howard Hinnant's algorithm).
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+}
+}  // namespace
+
 std::string format_rfc3339_ms(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return buf;
+  // Formatted by hand: every verify answer carries one (the quota reset), and gmtime_r takes glibc's time zone lock.
+  const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const auto sod = static_cast<unsigned>(secs - days * 86400);
+  const auto milli = static_cast<unsigned>(ms - secs * 1000);
+  std::int64_t y = 0;
+  unsigned mo = 0, d = 0;
+  civil_from_days(days, y, mo, d);
+  if (y < 0 || y > 9999) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", static_cast<long long>(y), mo, d,
+                  sod / 3600, sod / 60 % 60, sod % 60, milli);
+    return buf;
+  }
+  std::string out = "0000-00-00T00:00:00.000Z";
+  const auto put = [&out](std::size_t at, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10)
+      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+  };
+  put(0, static_cast<unsigned>(y), 4);
+  put(5, mo, 2);
+  put(8, d, 2);
+  put(11, sod / 3600, 2);
+  put(14, sod / 60 % 60, 2);
+  put(17, sod % 60, 2);
+  put(20, milli, 3);
+  return out;
 }
 
 std::string http_date(std::int64_t unix_seconds) {

@@ -1,8 +1,8 @@
 #include "http/middleware.hpp"
 
+#include "core/fast_rng.hpp"
 #include "core/hex.hpp"
 
-#include <openssl/rand.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,29 +10,8 @@
 
 namespace tg::http {
 
-namespace {
-// xoshiro256** seeded from the OS CSPRNG per thread: request ids must be unique and unguessable enough for
-// correlation, not secret; RAND_bytes per request would cost a lock on the hot path.
-struct IdRng {
-  std::uint64_t s[4];
-  IdRng() { RAND_bytes(reinterpret_cast<unsigned char*>(s), sizeof s); }
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const std::uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-  }
-};
-}  // namespace
-
 std::string generate_id() {
-  thread_local IdRng rng;
+  thread_local FastRng rng;
   unsigned char b[16];
   const std::uint64_t a = rng.next(), d = rng.next();
   std::memcpy(b, &a, 8);

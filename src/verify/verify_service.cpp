@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
 #include <mutex>
 
 #include "auth/auth_handlers.hpp"
@@ -11,19 +12,22 @@
 #include "http/body.hpp"
 #include "http/problem.hpp"
 #include "keys/key_format.hpp"
+#include "verify/verify_body.hpp"
 
 namespace tg::verify {
 namespace {
 
 const db::Query kLoadKey{
     "verify_load_key",
-    "WITH k AS (SELECT k.*, o.status AS org_status, u.status AS owner_status, s.plan_id AS sub_plan, s.billing_interval AS sub_interval, "
+    "WITH k AS (SELECT k.*, o.status AS org_status, u.status AS owner_status, s.plan_id AS sub_plan, "
+    "s.billing_interval AS sub_interval, "
     "s.current_period_start, s.current_period_end, "
     "(s.past_due_since IS NOT NULL AND s.payment_grace_ends_at IS NOT NULL AND s.payment_grace_ends_at < now()) "
     "AS payment_blocked FROM api_keys k JOIN organizations o ON o.id = k.organization_id "
     "JOIN users u ON u.id = o.owner_user_id LEFT JOIN subscriptions s ON s.organization_id = o.id "
     "AND s.status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused') WHERE k.key_hash = decode($1, 'hex')), "
-    "p AS (SELECT k.id AS key_id, pl.slug, pl.included_units * CASE WHEN k.sub_interval = 'year' THEN 12 ELSE 1 END AS included_units, pl.quota_policy, pl.rate_limit_per_minute AS plan_rate, "
+    "p AS (SELECT k.id AS key_id, pl.slug, pl.included_units * CASE WHEN k.sub_interval = 'year' THEN 12 ELSE 1 END AS "
+    "included_units, pl.quota_policy, pl.rate_limit_per_minute AS plan_rate, "
     "COALESCE(k.current_period_start, date_trunc('month', now(), 'UTC')) AS ps, "
     "COALESCE(k.current_period_end, date_trunc('month', now(), 'UTC') + interval '1 month') AS pe "
     "FROM k JOIN plans pl ON pl.id = COALESCE(k.sub_plan, (SELECT id FROM plans WHERE slug = 'free'))) "
@@ -181,33 +185,33 @@ Task<Status> VerifyService::authorize(const http::Request& req, const char* scop
   if (token.rfind("tg_svc_", 0) != 0 || token.size() > 128) co_return invalid_token();
   const std::string hash = keys::sha256_hex(token);
   const std::int64_t now = clock_.now_ms();
-  std::optional<TokenEntry> entry;
+  std::shared_ptr<const TokenEntry> entry;
   {
     std::shared_lock lock(tokens_mu_);
     auto it = tokens_.find(hash);
-    if (it != tokens_.end() && now - it->second.loaded_ms < 5000) entry = it->second;
+    if (it != tokens_.end() && now - it->second->loaded_ms < 5000) entry = it->second;
   }
   if (!entry) {
     db::Params p{hash};
     auto r = co_await db_.query(kServiceToken, std::move(p));
     if (!r) co_return r.error();
-    TokenEntry fresh;
-    fresh.loaded_ms = now;
+    auto fresh = std::make_shared<TokenEntry>();
+    fresh->loaded_ms = now;
     if (!r->empty() && r->boolean(0, "ok")) {
-      fresh.valid = true;
+      fresh->valid = true;
       std::string scopes(r->get(0, "scopes"));
       std::size_t start = 0;
       while (start <= scopes.size()) {
         auto sp = scopes.find(' ', start);
         if (sp == std::string::npos) sp = scopes.size();
-        if (sp > start) fresh.scopes.push_back(scopes.substr(start, sp - start));
+        if (sp > start) fresh->scopes.push_back(scopes.substr(start, sp - start));
         start = sp + 1;
       }
     }
     std::unique_lock lock(tokens_mu_);
     if (tokens_.size() > 10000) tokens_.clear();
     tokens_[hash] = fresh;
-    entry = fresh;
+    entry = std::move(fresh);
   }
   if (!entry->valid) co_return invalid_token();
   if (std::find(entry->scopes.begin(), entry->scopes.end(), scope) == entry->scopes.end()) {
@@ -311,30 +315,57 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
 std::string Decision::body_text() const {
   std::string out;
   out.reserve(512);
+  const auto num = [&out](std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+  };
+  const auto num_or_null = [&](std::int64_t v) {
+    if (v < 0)
+      out += "null";
+    else
+      num(v);
+  };
   const bool valid = std::string_view(code) == "VALID";
   out += "{\"code\":\"";
   out += code;
   out += "\",\"environment\":";
   if (record) {
     log::append_json_string(out, record->environment);
-    out += ",\"keyId\":\"" + record->id + "\",\"meta\":" + record->meta_text + ",\"organizationId\":\"" +
-           record->organization_id + "\",\"plan\":";
+    out += ",\"keyId\":\"";
+    out += record->id;
+    out += "\",\"meta\":";
+    out += record->meta_text;
+    out += ",\"organizationId\":\"";
+    out += record->organization_id;
+    out += "\",\"plan\":";
     log::append_json_string(out, record->plan_slug);
   } else {
     out += "null,\"keyId\":null,\"meta\":null,\"organizationId\":null,\"plan\":null";
   }
   out += ",\"quota\":";
   if (has_quota) {
-    out += "{\"limit\":" + (quota_limit < 0 ? std::string("null") : std::to_string(quota_limit)) +
-           ",\"remaining\":" + (quota_remaining < 0 ? std::string("null") : std::to_string(quota_remaining)) +
-           ",\"reset\":\"" + format_rfc3339_ms(quota_reset_ms) + "\",\"used\":" + std::to_string(quota_used) + "}";
+    out += "{\"limit\":";
+    num_or_null(quota_limit);
+    out += ",\"remaining\":";
+    num_or_null(quota_remaining);
+    out += ",\"reset\":\"";
+    out += format_rfc3339_ms(quota_reset_ms);
+    out += "\",\"used\":";
+    num(quota_used);
+    out += '}';
   } else {
     out += "null";
   }
   out += ",\"ratelimit\":";
   if (rl_limit >= 0) {
-    out += "{\"limit\":" + std::to_string(rl_limit) + ",\"remaining\":" + std::to_string(rl_remaining) +
-           ",\"reset\":" + std::to_string(rl_reset_ms) + "}";
+    out += "{\"limit\":";
+    num(rl_limit);
+    out += ",\"remaining\":";
+    num(rl_remaining);
+    out += ",\"reset\":";
+    num(rl_reset_ms);
+    out += '}';
   } else {
     out += "null";
   }
@@ -385,23 +416,9 @@ void register_routes(http::Router& router, VerifyService& service) {
   router.add("POST", "/v1/keys/verify", [&service](http::Request& req) -> Task<http::Response> {
     auto authz = co_await service.authorize(req, "keys:verify");
     if (!authz) co_return http::problem(authz.error(), req.request_id);
-    auto body = http::json_object_body(req, {"key", "endpoint", "method", "cost"});
-    if (!body) co_return http::problem(body.error(), req.request_id);
-    http::Validator v(*body);
-    VerifyInput in;
-    in.key = v.string("key", true, 0, 256);  // "" is well-formed and simply unknown: 200 NOT_FOUND
-    in.endpoint = v.string("endpoint", false, 0, 512);
-    in.method = v.string("method", false, 0, 16);
-    if (auto it = body->find("cost"); it != body->end()) {
-      if (!it->is_number_integer())
-        v.fail("cost", "must be an integer");
-      else if (it->get<std::int64_t>() < 0 || it->get<std::int64_t>() > 1000000)
-        v.fail("cost", "must be from 0 to 1000000");
-      else
-        in.cost = it->get<std::int64_t>();
-    }
-    if (!v.ok()) co_return http::problem(v.error(), req.request_id);
-    auto d = co_await service.decide(in, req);
+    auto in = parse_verify_body(req);
+    if (!in) co_return http::problem(in.error(), req.request_id);
+    auto d = co_await service.decide(*in, req);
     if (!d) co_return http::problem(d.error(), req.request_id);
     http::Response res = http::Response::text(200, d->body_text(), "application/json");
     res.set("Cache-Control", "no-store");

@@ -85,7 +85,7 @@ class VerifyService {
     std::int64_t loaded_ms = 0;
   };
   std::shared_mutex tokens_mu_;
-  std::unordered_map<std::string, TokenEntry> tokens_;
+  std::unordered_map<std::string, std::shared_ptr<const TokenEntry>> tokens_;
 };
 
 void register_routes(http::Router& router, VerifyService& service);
