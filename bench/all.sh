@@ -14,6 +14,6 @@ if [[ -z ${BENCH_DATABASE_URL:-} ]]; then
   trap 'bash "$root/scripts/pg.sh" stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"' EXIT
   export BENCH_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
 fi
-"$here/verify.sh" "$2"
+"$here/verify.sh" "$2" "$1"
 "$here/usage_summary.sh" "$2"
 "$here/gateway.sh" "$1" "$2"

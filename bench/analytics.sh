@@ -127,6 +127,7 @@ for v in $m30 $m90 $m366; do
   awk -v v="$v" 'BEGIN { exit !(v > 100) }' && verdict=FAIL
 done
 section=$(cat <<EOF
+<!-- analytics:begin -->
 ## GET /api/admin/analytics at 1,000,000 users and 10,000,000 calls
 
 $(date -u +%FT%RZ), $(nproc) cores. $users users (created over a year), 1,000,000 sign-ins in the audit log, 10,000
@@ -142,6 +143,7 @@ about ${backfill_s} s. Answers come from the analytics rollups; 20 sequential re
 | 366 days | ${m366} ms | ${w366} ms | <= 100 ms | $( awk -v v="$m366" 'BEGIN { print (v <= 100) ? "PASS" : "FAIL" }') |
 
 Verdict on the medians: **$verdict**.
+<!-- analytics:end -->
 EOF
 )
 write_section "$RESULTS" analytics "$section"

@@ -91,7 +91,11 @@ measure() {  # label url [header]
   local args=(-t"$WRK_THREADS" -c"$CONNS" --latency)
   [[ -n $hdr ]] && args+=(-H "$hdr")
   wrk "${args[@]}" -d2s "$url" >/dev/null
-  wrk "${args[@]}" -d"$DUR" "$url" >"$work/$label.txt"
+  proc_ticks >"$work/ticks-before"
+  timed_wrk "$work/wrk-cpu" wrk "${args[@]}" -d"$DUR" "$url" >"$work/$label.txt"
+  proc_ticks >"$work/ticks-after"
+  cpu_per_call "$work/ticks-before" "$work/ticks-after" "$(wrk_calls "$work/$label.txt")" \
+    tollgate nginx postgres bench_hello "@$work/wrk-cpu" | sed 's/ / | /g' >"$work/$label.cpu"
   local rps p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$label.txt")
   p99=$(awk '$1=="99%" {print $2}' "$work/$label.txt")
@@ -118,12 +122,15 @@ $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server threads $THREADS (nginx work
 the same box; upstream: bench_hello (bare Beast). The gateway run is a full metered call: key check, rate limit,
 quota, spool write, proxy over a pooled keep-alive connection.
 
-| path | req/s | p99 |
-|---|---|---|
-| upstream directly | $d_rps | $d_p99 |
-| nginx proxy_pass (keepalive 64) | $n_rps | $n_p99 |
-| Tollgate /gw/hello | $g_rps | $g_p99 |
-| Tollgate /gw/echo (built-in upstream, informational) | $e_rps | $e_p99 |
+CPU per call is each process group's user + system time over the measured run divided by its calls (the kernel's
+loopback work lands on whichever process sends).
+
+| path | req/s | p99 | CPU µs/call: Tollgate | nginx | postgres | upstream | wrk |
+|---|---|---|---|---|---|---|---|
+| upstream directly | $d_rps | $d_p99 | $(cat "$work/direct.cpu") |
+| nginx proxy_pass (keepalive 64) | $n_rps | $n_p99 | $(cat "$work/nginx.cpu") |
+| Tollgate /gw/hello | $g_rps | $g_p99 | $(cat "$work/gateway.cpu") |
+| Tollgate /gw/echo (built-in upstream, informational) | $e_rps | $e_p99 | $(cat "$work/echo.cpu") |
 
 Gateway: $pct % of nginx's req/s, p99 +$added ms. Target: >= 80 % and <= +1 ms. Verdict: $verdict.
 <!-- gateway:end -->

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/verify.sh TOLLGATE_BIN
+# bench/verify.sh TOLLGATE_BIN [HELLO_BIN]
 #
 # POST /v1/keys/verify with a valid key, with Redis (shared rate limiter) and without (in-process limiter), and
 # writes the "verify" section of bench/RESULTS.md (between the verify markers; the rest of the file is kept).
@@ -9,8 +9,12 @@
 # for the Redis run, redis-server in PATH. Knobs: BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS
 # (server I/O threads, default: cores), BENCH_WRK_THREADS (2).
 set -euo pipefail
-[[ $# -eq 1 && -x $1 ]] || { echo "usage: $0 TOLLGATE_BIN" >&2; exit 2; }
+[[ ($# -eq 1 || $# -eq 2) && -x $1 ]] || { echo "usage: $0 TOLLGATE_BIN [HELLO_BIN]" >&2; exit 2; }
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+# With the bare Beast server (bench/hello), the same wrk settings also measure the box's floor: what a server that
+# does no work at all reaches here, which bounds any p99 target.
+HELLO=""
+[[ $# -eq 2 ]] && HELLO=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 : "${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a PostgreSQL admin URL}"
 DUR=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-32}
@@ -56,19 +60,41 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
   wrk -t"$WRK_THREADS" -c"$CONNS" -d2s -s "$work/verify.lua" "$base/v1/keys/verify" >/dev/null  # warm-up
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency -s "$work/verify.lua" "$base/v1/keys/verify" >"$work/wrk-$label.txt"
-  local rps p99 valid
+  proc_ticks >"$work/ticks-before"
+  timed_wrk "$work/wrk-cpu" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency -s "$work/verify.lua" \
+    "$base/v1/keys/verify" >"$work/wrk-$label.txt"
+  proc_ticks >"$work/ticks-after"
+  local rps p99 valid cpu
+  cpu=$(cpu_per_call "$work/ticks-before" "$work/ticks-after" "$(wrk_calls "$work/wrk-$label.txt")" \
+    tollgate postgres redis-server "@$work/wrk-cpu")
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$label.txt")
   p99=$(awk '$1=="99%" {print $2}' "$work/wrk-$label.txt")
   valid=$(curl -s -XPOST "$base/v1/keys/verify" -H "authorization: Bearer $token" -H 'content-type: application/json' \
     -d "{\"key\":\"$secret\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-  echo "| $label | $rps | $p99 | $valid |" >>"$work/rows.md"
-  echo "$label: $rps req/s, p99 $p99 (last answer: $valid)"
+  read -r c_tg c_pg c_redis c_wrk <<<"$cpu"
+  echo "| $label | $rps | $p99 | $valid | $c_tg | $c_pg | $c_redis | $c_wrk |" >>"$work/rows.md"
+  echo "$label: $rps req/s, p99 $p99 (last answer: $valid); CPU per call (us): tollgate $c_tg, postgres $c_pg, redis $c_redis, wrk $c_wrk"
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
 }
 
 : >"$work/rows.md"
+if [[ -n $HELLO ]]; then
+  hport=$(free_port)
+  "$HELLO" "$hport" "$THREADS" >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$hport/" && break; sleep 0.1; done
+  wrk -t"$WRK_THREADS" -c"$CONNS" -d2s "http://127.0.0.1:$hport/" >/dev/null
+  proc_ticks >"$work/ticks-before"
+  timed_wrk "$work/wrk-cpu" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$hport/" \
+    >"$work/wrk-floor.txt"
+  proc_ticks >"$work/ticks-after"
+  read -r c_hello c_wrk <<<"$(cpu_per_call "$work/ticks-before" "$work/ticks-after" \
+    "$(wrk_calls "$work/wrk-floor.txt")" bench_hello "@$work/wrk-cpu")"
+  echo "| floor: bare Beast, no work (bench_hello GET) | $(awk '/Requests\/sec/ {print $2}' "$work/wrk-floor.txt") | $(awk '$1=="99%" {print $2}' "$work/wrk-floor.txt") | – | $c_hello | – | – | $c_wrk |" >>"$work/rows.md"
+  kill "${pids[-1]}" 2>/dev/null || true
+  wait "${pids[-1]}" 2>/dev/null || true
+fi
 run_case "no-redis" ""
 if command -v redis-server >/dev/null; then
   rport=$(free_port)
@@ -86,8 +112,11 @@ $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server threads $THREADS, wrk -t$WRK
 Every call is a full decision: service token, key cache, rate limit, quota, and a spool write before the answer.
 Target: >= 25,000 req/s and p99 <= 2 ms at 32 connections.
 
-| limiter store | req/s | p99 | answer |
-|---|---|---|---|
+CPU per call is each process group's user + system time over the measured run divided by its calls (the kernel's
+loopback work lands on whichever process sends; softirq time outside any process is not counted).
+
+| limiter store | req/s | p99 | answer | CPU µs/call: server | postgres | redis | wrk |
+|---|---|---|---|---|---|---|---|
 $(cat "$work/rows.md")
 <!-- verify:end -->
 MD

@@ -1,5 +1,6 @@
 #include "admin/admin_repository.hpp"
 
+#include "core/csv.hpp"
 #include "db/sql_macros.hpp"
 
 namespace tg::admin {
@@ -257,19 +258,6 @@ db::Params audit_params(const AdminActor& a, const char* action, const char* tar
                     ua,
                     a.request_id,
                     metadata.dump()};
-}
-
-std::string csv_field(std::string_view v) {
-  // Quoted always; a leading formula character is neutralized so a spreadsheet does not evaluate it.
-  std::string out = "\"";
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
-    out += '\'';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 db::Params audit_filter_params(const AuditFilter& f, int limit) {
@@ -572,7 +560,7 @@ Task<Result<std::string>> AdminRepository::audit_csv(const AuditFilter& f, int m
     for (const char* c : kCols) {
       if (!first) out += ',';
       first = false;
-      if (!r->is_null(i, r->column(c))) out += csv_field(r->get(i, c));
+      if (!r->is_null(i, r->column(c))) out += csv_field(r->get(i, c), true);
     }
     out += "\r\n";
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "auth/auth_handlers.hpp"
+#include "core/csv.hpp"
 #include "core/time.hpp"
 #include "http/problem.hpp"
 
@@ -193,17 +194,6 @@ Response json_ok(const nlohmann::json& body) {
   return res;
 }
 
-std::string csv_field(std::string_view s) {
-  const bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
-  std::string out;
-  // A leading = + - @ would be a formula in a spreadsheet: neutralised with a quote character.
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) out += '\'';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return quote ? "\"" + out + "\"" : out;
-}
 }  // namespace
 
 void register_routes(http::Router& router, UsageRepository& repo, const Clock& clock) {
@@ -476,10 +466,10 @@ void register_routes(http::Router& router, UsageRepository& repo, const Clock& c
         char lat[32];
         std::snprintf(lat, sizeof lat, "%.3f", static_cast<double>(r->integer(i, "latency_us")) / 1000.0);
         csv += std::string(r->get(i, "t")) + "," + std::string(r->get(i, "key_id")) + "," +
-               csv_field(r->get(i, "method")) + "," + csv_field(r->get(i, "endpoint")) + "," +
+               csv_field(r->get(i, "method"), false) + "," + csv_field(r->get(i, "endpoint"), false) + "," +
                std::string(r->get(i, "status_code")) + "," + std::string(r->get(i, "code")) + "," +
                std::string(r->get(i, "cost")) + "," + lat + "," + std::string(r->get(i, "request_bytes")) + "," +
-               std::string(r->get(i, "response_bytes")) + "," + csv_field(r->opt(i, "request_id").value_or("")) +
+               std::string(r->get(i, "response_bytes")) + "," + csv_field(r->opt(i, "request_id").value_or(""), false) +
                "\r\n";
       }
       if (r->size() < kPage) break;

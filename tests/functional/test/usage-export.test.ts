@@ -3,7 +3,10 @@ import { useServer, printLogsOnFailure } from '../harness/vitest-helpers.js';
 import { validateResponse } from '../harness/openapi.js';
 import type { FetchResult } from '../harness/http.js';
 import { api, expectProblem } from './auth-helpers.js';
-import { DAY, EVENT_STATUS, KEYS_ENV, U_EXPORT, iso, newTenant, seedUsage, type SeededUsage } from './keys-helpers.js';
+import {
+  DAY, EVENT_STATUS, KEYS_ENV, U_EXPORT, createKey, createServiceToken, iso, newTenant, seedUsage, verifyOk, waitOrgEvents,
+  type SeededUsage,
+} from './keys-helpers.js';
 
 const HEADER = ['occurredAt', 'keyId', 'method', 'endpoint', 'statusCode', 'code', 'cost', 'latencyMs', 'requestBytes', 'responseBytes', 'requestId'];
 
@@ -114,5 +117,24 @@ describe('GET /api/user/usage/export', () => {
 
   it('401: without a token', async () => {
     expectProblem(await exportCsv(undefined), 'get', U_EXPORT, 401, 'UNAUTHORIZED');
+  });
+
+  it('200: endpoints and methods a spreadsheet would run as formulas (= + - @, or after a tab or CR) are prefixed with \'', async () => {
+    const t = await newTenant(server(), 'us-exp-formula');
+    const token = await createServiceToken(server());
+    const k = await createKey(server(), t.token, { name: 'F', rateLimitPerMinute: 100000 });
+    const evil = ['=HYPERLINK("https://evil.example")', '+1+1', '-2', '@SUM(A1)', '\t=cmd|x', '\r=cmd|y'];
+    for (const endpoint of evil) {
+      const r = await verifyOk(server(), token, { key: k.secret, endpoint, method: '=M' });
+      expect(r.json.code).toBe('VALID');
+    }
+    await verifyOk(server(), token, { key: k.secret, endpoint: '/v1/a=b', method: 'GET' });
+    expect((await waitOrgEvents(server(), t.orgId, evil.length + 1)).length).toBe(evil.length + 1);
+    const rows = expectCsv(await exportCsv(t.token));
+    expect(rows.map((x) => x.endpoint).sort()).toEqual([...evil.map((e) => `'${e}`), '/v1/a=b'].sort());
+    for (const x of rows) {
+      for (const cell of Object.values(x)) expect(/^[=+\-@\t\r]/.test(cell), `cell ${JSON.stringify(cell)}`).toBe(false);
+    }
+    expect(rows.filter((x) => x.method === "'=M").length).toBe(evil.length);
   });
 });
