@@ -20,6 +20,7 @@ DUR=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 THREADS=${BENCH_THREADS:-$(nproc)}
+REPEAT=${BENCH_REPEAT:-3}
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 source "$SCRIPT_DIR/lib.sh"
@@ -39,7 +40,7 @@ run_case() {  # $1 label, $2 redis url or ""
   port=$(free_port)
   env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="$dburl" REDIS_URL="$redis" PORT="$port" HOST=127.0.0.1 \
     THREADS="$THREADS" TOLLGATE_ENV=test VAR_DIR="$work/var-$label" WEB_DIR=/nonexistent LOG_LEVEL=warn \
-    JWT_SECRET=bench-secret-bench-secret-bench-secret-bench RATE_LIMIT_IP_MAX=100000000 \
+    JWT_SECRET=bench-secret-bench-secret-bench-secret-bench RATE_LIMIT_IP_MAX=100000000 KEY_RATE_WINDOW=1s \
     "$BIN" serve >"$work/server-$label.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
@@ -60,20 +61,28 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
   wrk -t"$WRK_THREADS" -c"$CONNS" -d2s -s "$work/verify.lua" "$base/v1/keys/verify" >/dev/null  # warm-up
-  proc_ticks >"$work/ticks-before"
-  timed_wrk "$work/wrk-cpu" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency -s "$work/verify.lua" \
-    "$base/v1/keys/verify" >"$work/wrk-$label.txt"
-  proc_ticks >"$work/ticks-after"
-  local rps p99 valid cpu
-  cpu=$(cpu_per_call "$work/ticks-before" "$work/ticks-after" "$(wrk_calls "$work/wrk-$label.txt")" \
-    tollgate postgres redis-server "@$work/wrk-cpu")
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$label.txt")
-  p99=$(awk '$1=="99%" {print $2}' "$work/wrk-$label.txt")
+  # Several runs on the same server; the row is the median run by req/s (a small VM swings ±10 % between runs).
+  local i rps p99 cpu
+  : >"$work/runs-$label"
+  for i in $(seq 1 "$REPEAT"); do
+    proc_ticks >"$work/ticks-before"
+    timed_wrk "$work/wrk-cpu" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency -s "$work/verify.lua" \
+      "$base/v1/keys/verify" >"$work/wrk-$label-$i.txt"
+    proc_ticks >"$work/ticks-after"
+    cpu=$(cpu_per_call "$work/ticks-before" "$work/ticks-after" "$(wrk_calls "$work/wrk-$label-$i.txt")" \
+      tollgate postgres redis-server "@$work/wrk-cpu")
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$label-$i.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$work/wrk-$label-$i.txt")
+    echo "$rps $p99 $cpu" >>"$work/runs-$label"
+    echo "$label run $i: $rps req/s, p99 $p99; CPU per call (us) tollgate/postgres/redis/wrk: $cpu"
+  done
+  local valid all c_tg c_pg c_redis c_wrk
+  read -r rps p99 c_tg c_pg c_redis c_wrk < <(sort -n "$work/runs-$label" | sed -n "$(((REPEAT + 1) / 2))p")
+  all=$(awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}' "$work/runs-$label")
   valid=$(curl -s -XPOST "$base/v1/keys/verify" -H "authorization: Bearer $token" -H 'content-type: application/json' \
     -d "{\"key\":\"$secret\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-  read -r c_tg c_pg c_redis c_wrk <<<"$cpu"
-  echo "| $label | $rps | $p99 | $valid | $c_tg | $c_pg | $c_redis | $c_wrk |" >>"$work/rows.md"
-  echo "$label: $rps req/s, p99 $p99 (last answer: $valid); CPU per call (us): tollgate $c_tg, postgres $c_pg, redis $c_redis, wrk $c_wrk"
+  echo "| $label | $rps | $p99 | $all | $valid | $c_tg | $c_pg | $c_redis | $c_wrk |" >>"$work/rows.md"
+  echo "$label: median $rps req/s, p99 $p99 (runs: $all; last answer: $valid)"
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
 }
@@ -91,7 +100,7 @@ if [[ -n $HELLO ]]; then
   proc_ticks >"$work/ticks-after"
   read -r c_hello c_wrk <<<"$(cpu_per_call "$work/ticks-before" "$work/ticks-after" \
     "$(wrk_calls "$work/wrk-floor.txt")" bench_hello "@$work/wrk-cpu")"
-  echo "| floor: bare Beast, no work (bench_hello GET) | $(awk '/Requests\/sec/ {print $2}' "$work/wrk-floor.txt") | $(awk '$1=="99%" {print $2}' "$work/wrk-floor.txt") | – | $c_hello | – | – | $c_wrk |" >>"$work/rows.md"
+  echo "| floor: bare Beast, no work (bench_hello GET) | $(awk '/Requests\/sec/ {print $2}' "$work/wrk-floor.txt") | $(awk '$1=="99%" {print $2}' "$work/wrk-floor.txt") | – | – | $c_hello | – | – | $c_wrk |" >>"$work/rows.md"
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
 fi
@@ -109,14 +118,16 @@ section=$(cat <<MD
 ## POST /v1/keys/verify (valid key, metered)
 
 $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server threads $THREADS, wrk -t$WRK_THREADS -c$CONNS -d$DUR on the same box.
-Every call is a full decision: service token, key cache, rate limit, quota, and a spool write before the answer.
+Every call is a full decision: service token, key cache, rate limit, quota, and a spool write before the answer
+(the server runs with KEY_RATE_WINDOW=1s, so the key's limit of 1,000,000 per window never answers instead). Each
+store is measured $REPEAT times on the same server; the row is the median run.
 Target: >= 25,000 req/s and p99 <= 2 ms at 32 connections.
 
 CPU per call is each process group's user + system time over the measured run divided by its calls (the kernel's
 loopback work lands on whichever process sends; softirq time outside any process is not counted).
 
-| limiter store | req/s | p99 | answer | CPU µs/call: server | postgres | redis | wrk |
-|---|---|---|---|---|---|---|---|
+| limiter store | req/s (median) | p99 | runs (req/s) | answer | CPU µs/call: server | postgres | redis | wrk |
+|---|---|---|---|---|---|---|---|---|
 $(cat "$work/rows.md")
 <!-- verify:end -->
 MD

@@ -244,7 +244,9 @@ const db::Query kShip{
     "request_id) SELECT id, to_timestamp(t / 1e6::float8), o, k, ep, s, left(m, 16), left(e, 512), st, c, cost, lat, "
     "rq, "
     "rs, NULLIF(ip, '')::inet, NULLIF(ua, ''), NULLIF(rid, '') FROM x "
-    "ON CONFLICT (event_id, occurred_at) DO NOTHING RETURNING *), "
+    // Only what the rollups and the last-used marks read: RETURNING * kept every user agent and request id too.
+    "ON CONFLICT (event_id, occurred_at) DO NOTHING RETURNING occurred_at, organization_id, api_key_id, method, "
+    "endpoint, status_code, code, cost, latency_us, request_bytes, response_bytes, client_ip), "
     "roll AS (INSERT INTO usage_rollups AS u (bucket, bucket_start, organization_id, api_key_id, method, endpoint, "
     "requests, errors, server_errors, rejected, rate_limited, quota_rejected, cost_units, request_bytes, "
     "response_bytes, latency_sum_us, latency_max_us, latency_hist) SELECT b.bucket, date_trunc(b.bucket, "
