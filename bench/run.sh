@@ -275,8 +275,9 @@ tmp_results=$(mktemp "$WORK/results.XXXXXX")
   echo "Exit status is non-zero only when a server fails to start (or wrk fails);"
   echo "missing the target prints a warning and records FAIL here."
 } >"$tmp_results"
-# Keep the sections other scripts own (bench/verify.sh).
-for section in verify usage-summary gateway; do
+# Keep every other section between markers: the other scripts' (verify, usage-summary, gateway, analytics) and the
+# hand-written analysis.
+for section in $( [[ -f $RESULTS ]] && grep -o '<!-- [a-z0-9-]*:begin -->' "$RESULTS" | sed 's/<!-- \(.*\):begin -->/\1/'); do
   if [[ -f $RESULTS ]] && grep -q "<!-- $section:begin -->" "$RESULTS"; then
     printf '\n' >>"$tmp_results"
     sed -n "/<!-- $section:begin -->/,/<!-- $section:end -->/p" "$RESULTS" >>"$tmp_results"

@@ -7,7 +7,8 @@
 #
 # Needs BENCH_DATABASE_URL (an admin URL of a PostgreSQL cluster; a throwaway database is created in it) and,
 # for the Redis run, redis-server in PATH. Knobs: BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS
-# (server I/O threads, default: cores), BENCH_WRK_THREADS (2).
+# (server I/O threads, default: cores), BENCH_WRK_THREADS (a list, "1 2": every store is measured with each),
+# BENCH_REPEAT (3 runs per row; the row is the median).
 set -euo pipefail
 [[ ($# -eq 1 || $# -eq 2) && -x $1 ]] || { echo "usage: $0 TOLLGATE_BIN [HELLO_BIN]" >&2; exit 2; }
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -18,7 +19,7 @@ HELLO=""
 : "${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a PostgreSQL admin URL}"
 DUR=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-32}
-WRK_THREADS=${BENCH_WRK_THREADS:-2}
+WRK_THREADS=${BENCH_WRK_THREADS:-1 2}
 THREADS=${BENCH_THREADS:-$(nproc)}
 REPEAT=${BENCH_REPEAT:-3}
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +35,33 @@ db="tg_bench_$$"
 psql "$BENCH_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
 dburl="${BENCH_DATABASE_URL%/*}/$db"
 trap 'cleanup; psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+
+measure_verify() {  # $1 label, $2 wrk threads, $3 base url, $4 service token, $5 key
+  local label=$1 t=$2 base=$3 token=$4 secret=$5
+  wrk -t"$t" -c"$CONNS" -d2s -s "$work/verify.lua" "$base/v1/keys/verify" >/dev/null  # warm-up
+  # Several runs on the same server; the row is the median run by req/s (a small VM swings ±10 % between runs).
+  local i rps p99 cpu
+  : >"$work/runs-$label"
+  for i in $(seq 1 "$REPEAT"); do
+    proc_ticks >"$work/ticks-before"
+    timed_wrk "$work/wrk-cpu" wrk -t"$t" -c"$CONNS" -d"$DUR" --latency -s "$work/verify.lua" \
+      "$base/v1/keys/verify" >"$work/wrk-$label-$t-$i.txt"
+    proc_ticks >"$work/ticks-after"
+    cpu=$(cpu_per_call "$work/ticks-before" "$work/ticks-after" "$(wrk_calls "$work/wrk-$label-$t-$i.txt")" \
+      tollgate postgres redis-server "@$work/wrk-cpu")
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$label-$t-$i.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$work/wrk-$label-$t-$i.txt")
+    echo "$rps $p99 $cpu" >>"$work/runs-$label"
+    echo "$label, wrk -t$t, run $i: $rps req/s, p99 $p99; CPU per call (us) tollgate/postgres/redis/wrk: $cpu"
+  done
+  local valid all c_tg c_pg c_redis c_wrk
+  read -r rps p99 c_tg c_pg c_redis c_wrk < <(sort -n "$work/runs-$label" | sed -n "$(((REPEAT + 1) / 2))p")
+  all=$(awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}' "$work/runs-$label")
+  valid=$(curl -s -XPOST "$base/v1/keys/verify" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d "{\"key\":\"$secret\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+  echo "| $label | $t | $rps | $p99 | $all | $valid | $c_tg | $c_pg | $c_redis | $c_wrk |" >>"$work/rows.md"
+  echo "$label, wrk -t$t: median $rps req/s, p99 $p99 (runs: $all; last answer: $valid)"
+}
 
 run_case() {  # $1 label, $2 redis url or ""
   local label=$1 redis=$2 port
@@ -60,29 +88,10 @@ wrk.body = '{"key":"$secret","endpoint":"/v1/bench","method":"GET"}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d2s -s "$work/verify.lua" "$base/v1/keys/verify" >/dev/null  # warm-up
-  # Several runs on the same server; the row is the median run by req/s (a small VM swings ±10 % between runs).
-  local i rps p99 cpu
-  : >"$work/runs-$label"
-  for i in $(seq 1 "$REPEAT"); do
-    proc_ticks >"$work/ticks-before"
-    timed_wrk "$work/wrk-cpu" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency -s "$work/verify.lua" \
-      "$base/v1/keys/verify" >"$work/wrk-$label-$i.txt"
-    proc_ticks >"$work/ticks-after"
-    cpu=$(cpu_per_call "$work/ticks-before" "$work/ticks-after" "$(wrk_calls "$work/wrk-$label-$i.txt")" \
-      tollgate postgres redis-server "@$work/wrk-cpu")
-    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$label-$i.txt")
-    p99=$(awk '$1=="99%" {print $2}' "$work/wrk-$label-$i.txt")
-    echo "$rps $p99 $cpu" >>"$work/runs-$label"
-    echo "$label run $i: $rps req/s, p99 $p99; CPU per call (us) tollgate/postgres/redis/wrk: $cpu"
+  local t
+  for t in $WRK_THREADS; do
+    measure_verify "$label" "$t" "$base" "$token" "$secret"
   done
-  local valid all c_tg c_pg c_redis c_wrk
-  read -r rps p99 c_tg c_pg c_redis c_wrk < <(sort -n "$work/runs-$label" | sed -n "$(((REPEAT + 1) / 2))p")
-  all=$(awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}' "$work/runs-$label")
-  valid=$(curl -s -XPOST "$base/v1/keys/verify" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-    -d "{\"key\":\"$secret\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])')
-  echo "| $label | $rps | $p99 | $all | $valid | $c_tg | $c_pg | $c_redis | $c_wrk |" >>"$work/rows.md"
-  echo "$label: median $rps req/s, p99 $p99 (runs: $all; last answer: $valid)"
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
 }
@@ -93,14 +102,16 @@ if [[ -n $HELLO ]]; then
   "$HELLO" "$hport" "$THREADS" >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$hport/" && break; sleep 0.1; done
-  wrk -t"$WRK_THREADS" -c"$CONNS" -d2s "http://127.0.0.1:$hport/" >/dev/null
-  proc_ticks >"$work/ticks-before"
-  timed_wrk "$work/wrk-cpu" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$hport/" \
-    >"$work/wrk-floor.txt"
-  proc_ticks >"$work/ticks-after"
-  read -r c_hello c_wrk <<<"$(cpu_per_call "$work/ticks-before" "$work/ticks-after" \
-    "$(wrk_calls "$work/wrk-floor.txt")" bench_hello "@$work/wrk-cpu")"
-  echo "| floor: bare Beast, no work (bench_hello GET) | $(awk '/Requests\/sec/ {print $2}' "$work/wrk-floor.txt") | $(awk '$1=="99%" {print $2}' "$work/wrk-floor.txt") | – | – | $c_hello | – | – | $c_wrk |" >>"$work/rows.md"
+  for t in $WRK_THREADS; do
+    wrk -t"$t" -c"$CONNS" -d2s "http://127.0.0.1:$hport/" >/dev/null
+    proc_ticks >"$work/ticks-before"
+    timed_wrk "$work/wrk-cpu" wrk -t"$t" -c"$CONNS" -d"$DUR" --latency "http://127.0.0.1:$hport/" \
+      >"$work/wrk-floor.txt"
+    proc_ticks >"$work/ticks-after"
+    read -r c_hello c_wrk <<<"$(cpu_per_call "$work/ticks-before" "$work/ticks-after" \
+      "$(wrk_calls "$work/wrk-floor.txt")" bench_hello "@$work/wrk-cpu")"
+    echo "| floor: bare Beast, no work (bench_hello GET) | $t | $(awk '/Requests\/sec/ {print $2}' "$work/wrk-floor.txt") | $(awk '$1=="99%" {print $2}' "$work/wrk-floor.txt") | – | – | $c_hello | – | – | $c_wrk |" >>"$work/rows.md"
+  done
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
 fi
@@ -117,7 +128,7 @@ section=$(cat <<MD
 <!-- verify:begin -->
 ## POST /v1/keys/verify (valid key, metered)
 
-$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server threads $THREADS, wrk -t$WRK_THREADS -c$CONNS -d$DUR on the same box.
+$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, server threads $THREADS, wrk -c$CONNS -d$DUR (threads: $WRK_THREADS) on the same box.
 Every call is a full decision: service token, key cache, rate limit, quota, and a spool write before the answer
 (the server runs with KEY_RATE_WINDOW=1s, so the key's limit of 1,000,000 per window never answers instead). Each
 store is measured $REPEAT times on the same server; the row is the median run.
@@ -126,8 +137,8 @@ Target: >= 25,000 req/s and p99 <= 2 ms at 32 connections.
 CPU per call is each process group's user + system time over the measured run divided by its calls (the kernel's
 loopback work lands on whichever process sends; softirq time outside any process is not counted).
 
-| limiter store | req/s (median) | p99 | runs (req/s) | answer | CPU µs/call: server | postgres | redis | wrk |
-|---|---|---|---|---|---|---|---|---|
+| limiter store | wrk threads | req/s (median) | p99 | runs (req/s) | answer | CPU µs/call: server | postgres | redis | wrk |
+|---|---|---|---|---|---|---|---|---|---|
 $(cat "$work/rows.md")
 <!-- verify:end -->
 MD
