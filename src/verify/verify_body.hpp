@@ -1,11 +1,20 @@
 #pragma once
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
 #include "http/message.hpp"
-#include "verify/verify_service.hpp"
 
 namespace tg::verify {
+
+struct VerifyInput {
+  std::string key, endpoint, method;
+  std::int64_t cost = 1;
+  // The gateway's per-endpoint limit (per key), checked after the key's own limit and before the quota.
+  std::string endpoint_id;
+  std::int64_t endpoint_rate_limit = 0;
+};
 
 // The body of POST /v1/keys/verify: {"key", "endpoint"?, "method"?, "cost"?}. Bad bodies are 4xx errors (415,
 // 400 malformed JSON, 422 with field errors).

@@ -9,21 +9,14 @@
 #include "redis/client.hpp"
 #include "usage/spool.hpp"
 #include "verify/key_cache.hpp"
+#include "verify/verify_body.hpp"
 
 namespace tg::verify {
 
 struct VerifySettings {
   std::chrono::milliseconds key_window{std::chrono::minutes(1)};  // KEY_RATE_WINDOW
-  std::int64_t record_ttl_ms = 5000;    // refresh a cached key (and its quota) after this long
-  std::int64_t negative_ttl_ms = 30000; // how long "no such key" is believed
-};
-
-struct VerifyInput {
-  std::string key, endpoint, method;
-  std::int64_t cost = 1;
-  // The gateway's per-endpoint limit (per key), checked after the key's own limit and before the quota.
-  std::string endpoint_id;
-  std::int64_t endpoint_rate_limit = 0;
+  std::int64_t record_ttl_ms = 5000;     // refresh a cached key (and its quota) after this long
+  std::int64_t negative_ttl_ms = 30000;  // how long "no such key" is believed
 };
 
 struct Decision {
@@ -35,7 +28,7 @@ struct Decision {
   std::shared_ptr<const KeyRecord> record;  // null for NOT_FOUND
   std::int64_t cost = 0;                    // units counted (0 unless VALID)
   std::int64_t rl_limit = -1, rl_remaining = 0, rl_reset_ms = 0, retry_after_ms = 0;
-  std::int64_t started_ns = 0;              // steady clock, for the latency of the whole call
+  std::int64_t started_ns = 0;  // steady clock, for the latency of the whole call
   std::string body_text() const;
 };
 

@@ -21,12 +21,13 @@
 #include "fuzz_common.hpp"
 #include "http/body.hpp"
 #include "shims/shims.hpp"
+#include "verify/verify_body.hpp"
 
 namespace {
 using namespace tg;
-using nlohmann::json;
 using http::Request;
 using http::Validator;
+using nlohmann::json;
 
 constexpr std::int64_t kNow = fuzz::FixedClock::kNowMs;
 
@@ -112,8 +113,9 @@ void run(int endpoint, const Request& req) {
       if (!email.empty() && !auth::valid_email(email)) v.fail("email", "is not a valid email address");
       if (!password.empty()) {
         auto why = auth::password_problem(password, email);
-        if (!why) FUZZ_CHECK(password.size() >= 12 && password.size() <= 256, "password of %zu bytes accepted",
-                             password.size());
+        if (!why)
+          FUZZ_CHECK(password.size() >= 12 && password.size() <= 256, "password of %zu bytes accepted",
+                     password.size());
       }
       break;
     }
@@ -135,8 +137,8 @@ void run(int endpoint, const Request& req) {
     }
     case 3: {  // POST /api/auth/refresh, /logout: body {"refreshToken"} or the cookie
       auto token = fuzz::auth_presented_refresh_token(req);
-      if (token) FUZZ_CHECK(code_points(token.value()) <= 256, "refresh token of %zu characters",
-                            code_points(token.value()));
+      if (token)
+        FUZZ_CHECK(code_points(token.value()) <= 256, "refresh token of %zu characters", code_points(token.value()));
       break;
     }
     case 4: {  // POST /api/auth/forgot-password, /resend-verification
@@ -224,16 +226,37 @@ void run(int endpoint, const Request& req) {
       if (h) FUZZ_CHECK(*h >= 0 && *h <= 720, "gracePeriodHours %lld", (long long)*h);
       break;
     }
-    case 11: {  // POST /v1/keys/verify (as in verify_service.cpp)
+    case 11: {  // POST /v1/keys/verify: the real parser, and its fast path against the full one
       auto body = body_of(req, {"key", "endpoint", "method", "cost"});
-      if (!body) return;
-      Validator v(*body);
-      (void)checked_string(v, *body, "key", true, 0, 256);
-      (void)checked_string(v, *body, "endpoint", false, 0, 512);
-      (void)checked_string(v, *body, "method", false, 0, 16);
-      if (auto it = body->find("cost"); it != body->end() && it->is_number_integer()) {
-        const auto cost = it->get<std::int64_t>();
-        (void)cost;
+      if (body) {
+        Validator v(*body);
+        (void)checked_string(v, *body, "key", true, 0, 256);
+        (void)checked_string(v, *body, "endpoint", false, 0, 512);
+        (void)checked_string(v, *body, "method", false, 0, 16);
+      }
+      auto parsed = verify::parse_verify_body(req);
+      if (parsed) {
+        FUZZ_CHECK(
+            parsed->key.size() <= 256 * 4 && parsed->endpoint.size() <= 512 * 4 && parsed->method.size() <= 16 * 4,
+            "verify body fields over their limits");
+        FUZZ_CHECK(parsed->cost >= 0 && parsed->cost <= 1000000, "verify cost %lld", (long long)parsed->cost);
+      } else {
+        const auto c = parsed.error().code;
+        FUZZ_CHECK(c == ErrorCode::UnsupportedMediaType || c == ErrorCode::InvalidUtf8 ||
+                       c == ErrorCode::MalformedJson || c == ErrorCode::ValidationFailed,
+                   "verify body failed with error %d", static_cast<int>(c));
+      }
+      // Whatever the fast path takes, the full parser takes the same way.
+      verify::VerifyInput fast;
+      if (verify::parse_verify_body_fast("application/json", req.body, fast)) {
+        Request full = req;
+        full.headers.clear();
+        full.headers.emplace_back("content-type", "application/json; charset=utf-8");  // never the fast path
+        auto slow = verify::parse_verify_body(full);
+        FUZZ_CHECK(static_cast<bool>(slow), "the fast path accepted a verify body the full parser refuses");
+        FUZZ_CHECK(slow->key == fast.key && slow->endpoint == fast.endpoint && slow->method == fast.method &&
+                       slow->cost == fast.cost,
+                   "the fast path read a verify body differently");
       }
       break;
     }
@@ -291,14 +314,13 @@ void run(int endpoint, const Request& req) {
     case 15: {  // PATCH /api/admin/plans/{id}: the body merged over a stored plan
       auto body = body_of(req);
       if (!body) return;
-      json merged = billing::plan_with_defaults(json{{"name", "Pro"},
-                                                     {"type", "SUBSCRIPTION"},
-                                                     {"priceMonthly", 2900},
-                                                     {"rateLimitPerMinute", 600}});
+      json merged = billing::plan_with_defaults(
+          json{{"name", "Pro"}, {"type", "SUBSCRIPTION"}, {"priceMonthly", 2900}, {"rateLimitPerMinute", 600}});
       for (const auto& [k, v] : body->items()) merged[k] = v;
       std::vector<FieldError> errors;
       billing::validate_plan(merged, false, errors);
-      if (errors.empty() && merged["overageBlockUnits"].is_number_integer() && merged["overagePrice"].is_number_integer()) {
+      if (errors.empty() && merged["overageBlockUnits"].is_number_integer() &&
+          merged["overagePrice"].is_number_integer()) {
         const auto block = merged["overageBlockUnits"].get<std::int64_t>();
         const auto price = merged["overagePrice"].get<std::int64_t>();
         const std::string dec = billing::unit_decimal(price, block);

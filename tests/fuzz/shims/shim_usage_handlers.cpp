@@ -25,7 +25,7 @@ std::vector<std::string> usage_range_params(const std::string& org, std::int64_t
   return out;
 }
 std::string usage_csv_field(std::string_view s) {
-  return usage::csv_field(s);
+  return csv_field(s, false);  // the usage export's quoting (core/csv.hpp)
 }
 }  // namespace tg::fuzz
 
