@@ -1,5 +1,7 @@
 #include "http/client.hpp"
 
+#include "core/text.hpp"
+
 #include <openssl/ssl.h>
 
 #include <array>
@@ -325,7 +327,7 @@ Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
     out.status = static_cast<int>(msg.result_int());
     for (const auto& f : msg) {
       std::string name(f.name_string());
-      for (auto& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      to_lower_ascii(name);
       out.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     if (auto len = x->parser->content_length()) out.content_length = *len;
