@@ -1,7 +1,5 @@
 #include "core/http_fetch.hpp"
 
-#include "core/text.hpp"
-
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -35,7 +33,7 @@ std::size_t header_cb(char* buf, std::size_t size, std::size_t n, void* user) {
   const auto colon = line.find(':');
   if (colon != std::string_view::npos && headers->size() < 200) {
     std::string name(line.substr(0, colon));
-    to_lower_ascii(name);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))

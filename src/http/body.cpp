@@ -1,7 +1,5 @@
 #include "http/body.hpp"
 
-#include "core/text.hpp"
-
 #include <algorithm>
 
 namespace tg::http {
@@ -44,7 +42,7 @@ Result<nlohmann::json> json_object_body(const Request& req, std::initializer_lis
   const std::string* ct = req.header("content-type");
   std::string media = ct ? *ct : "";
   media = media.substr(0, media.find(';'));
-  to_lower_ascii(media);
+  std::transform(media.begin(), media.end(), media.begin(), ::tolower);
   while (!media.empty() && media.back() == ' ') media.pop_back();
   bool is_json = media == "application/json" || (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
   if (!is_json) {

@@ -1,7 +1,5 @@
 #include "http/client.hpp"
 
-#include "core/text.hpp"
-
 #include <openssl/ssl.h>
 
 #include <array>
@@ -327,7 +325,7 @@ Task<Result<ClientResponse>> send(const Upstream& u, const ClientRequest& req) {
     out.status = static_cast<int>(msg.result_int());
     for (const auto& f : msg) {
       std::string name(f.name_string());
-      to_lower_ascii(name);
+      for (auto& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
       out.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     if (auto len = x->parser->content_length()) out.content_length = *len;

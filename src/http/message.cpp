@@ -1,7 +1,5 @@
 #include "http/message.hpp"
 
-#include "core/text.hpp"
-
 #include <cctype>
 
 namespace tg::http {
@@ -11,7 +9,11 @@ bool iequals(std::string_view a, std::string_view b) {
   // ASCII only (header names, tokens, media types): no locale lookup per byte, which header() paid for every
   // header of every request.
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
+    if (x != y) return false;
   }
   return true;
 }

@@ -1,7 +1,5 @@
 #include "http/middleware.hpp"
 
-#include "core/text.hpp"
-
 #include "core/fast_rng.hpp"
 #include "core/hex.hpp"
 
@@ -152,7 +150,7 @@ bool accepts_gzip(const Request& req) {
   const auto* ae = req.header("accept-encoding");
   if (!ae) return false;
   std::string v = *ae;
-  to_lower_ascii(v);
+  std::transform(v.begin(), v.end(), v.begin(), ::tolower);
   auto p = v.find("gzip");
   if (p == std::string::npos) return false;
   auto rest = v.substr(p + 4, v.find(',', p) - (p + 4));

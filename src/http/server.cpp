@@ -1,7 +1,5 @@
 #include "http/server.hpp"
 
-#include "core/text.hpp"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,7 +46,7 @@ Request to_request(const bhttp::request<bhttp::string_body>& msg, const std::str
   req.headers.reserve(16);
   for (const auto& f : msg) {
     std::string name(f.name_string());
-    to_lower_ascii(name);
+    for (auto& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     req.headers.emplace_back(std::move(name), std::string(f.value()));
   }
   req.body = msg.body();
@@ -227,7 +225,7 @@ Request head_request(const bhttp::request_parser<bhttp::string_body>& parser, co
     req.path = req.target.substr(0, req.target.find('?'));
     for (const auto& f : parser.get()) {
       std::string name(f.name_string());
-      to_lower_ascii(name);
+      for (auto& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
   }
@@ -332,7 +330,7 @@ Task<void> Server::Impl::session(tcp::socket socket) {
       bool expect_continue = false;
       for (const auto& f : msg) {
         std::string name(f.name_string());
-        to_lower_ascii(name);
+        for (auto& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
         const std::string_view value(f.value().data(), f.value().size());
         if (name == "expect" && iequals(value, "100-continue")) expect_continue = true;
         req.headers.emplace_back(std::move(name), std::string(f.value()));

@@ -1,7 +1,5 @@
 #include "usage/spool.hpp"
 
-#include "core/text.hpp"
-
 #include <fcntl.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -171,7 +170,11 @@ std::string spool_line(const UsageEvent& e) {
   // metered call.
   std::string line;
   line.reserve(256 + e.user_agent.size() + e.endpoint.size());
-  const auto num = [&line](std::int64_t v) { append_int(line, v); };
+  const auto num = [&line](std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    line.append(buf, r.ptr);
+  };
   line += e.event_id;
   line += '\t';
   num(e.occurred_us);

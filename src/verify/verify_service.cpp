@@ -1,9 +1,8 @@
 #include "verify/verify_service.hpp"
 
-#include "core/text.hpp"
-
 #include <libpq-fe.h>
 
+#include <charconv>
 #include <mutex>
 
 #include "auth/auth_handlers.hpp"
@@ -316,7 +315,11 @@ Task<Result<Decision>> VerifyService::decide(const VerifyInput& in, const http::
 std::string Decision::body_text() const {
   std::string out;
   out.reserve(512);
-  const auto num = [&out](std::int64_t v) { append_int(out, v); };
+  const auto num = [&out](std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+  };
   const auto num_or_null = [&](std::int64_t v) {
     if (v < 0)
       out += "null";
